@@ -1,0 +1,1 @@
+# cgi-bin: the FastCGI entry point.

@@ -1,0 +1,1 @@
+# data.mk — templates, static files and configuration installed beside the programs.

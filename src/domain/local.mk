@@ -1,0 +1,1 @@
+# src/domain: see docs/architecture.md.

@@ -1,0 +1,52 @@
+/* timeutil.c — UTC time formatting and parsing, monotonic clock. */
+#include "lib/timeutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void time_iso_from_epoch(char *z, time_t t)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(z, TIME_ISO_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void time_iso_now(char *z)
+{
+	time_iso_from_epoch(z, time(NULL));
+}
+
+int time_parse_iso(const char *z, time_t *pOut)
+{
+	struct tm tm;
+	int n = 0;
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(z, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return -1;
+	if (z[n] == 'Z')
+		n++;
+	if (z[n] != 0)
+		return -1;
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*pOut = timegm(&tm);
+	return 0;
+}
+
+int64_t time_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t time_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,1 @@
+# src/mockllm: see docs/architecture.md.

@@ -1,0 +1,1 @@
+# src/providers: see docs/architecture.md.

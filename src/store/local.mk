@@ -1,0 +1,1 @@
+# src/store: see docs/architecture.md.

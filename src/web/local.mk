@@ -1,0 +1,1 @@
+# src/web: see docs/architecture.md.
