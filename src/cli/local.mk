@@ -1,1 +1,8 @@
-# src/cli: see docs/architecture.md.
+# src/cli: the valuerank command.
+bin_PROGRAMS += valuerank
+valuerank_SOURCES = src/cli/main.c
+libvaluerank_a_SOURCES += \
+	src/cli/cli.h src/cli/commands.h \
+	src/cli/cli.c src/cli/commands.c \
+	src/cli/cmd_db.c \
+	src/cli/cmd_user.c
