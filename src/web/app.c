@@ -15,7 +15,8 @@ int app_load_shared(App *pApp, Config *pConfig, char *zErr, size_t nErr)
 	memset(pApp, 0, sizeof(*pApp));
 	pApp->pConfig = pConfig;
 	pApp->pTemplates = tpl_set_new();
-	if (tpl_set_load_dir(pApp->pTemplates, pConfig->zTemplates, zErr, nErr))
+	if (tpl_set_load_dir(pApp->pTemplates, pConfig->zTemplates, zErr, nErr) ||
+	    tpl_set_check_partials(pApp->pTemplates, zErr, nErr))
 		return -1;
 	{
 		char zModelsErr[512];

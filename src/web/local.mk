@@ -13,3 +13,13 @@ libvaluerank_a_SOURCES += \
 	src/web/pages/runs.c \
 	src/web/pages/tokens.c
 include src/web/template.mk
+# definition pages (definitions helper)
+libvaluerank_a_SOURCES += \
+	src/web/pages/definitions.h \
+	src/web/pages/definition_common.c \
+	src/web/pages/definitions.c \
+	src/web/pages/definition_edit.c \
+	src/web/pages/definition_view.c \
+	src/web/pages/definition_actions.c \
+	src/web/pages/definition_transfer.c \
+	src/web/pages/scenario.c

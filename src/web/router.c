@@ -2,6 +2,7 @@
 #include "web/router.h"
 #include "web/auth.h"
 #include "web/pages/pages.h"
+#include "web/pages/definitions.h"
 #include "web/render.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -22,6 +23,24 @@ static const Route aRoute[] = {
 	{"POST", "/settings/tokens/#/revoke", page_token_revoke, "viewer"},
 	{"GET", "/runs", page_runs, "viewer"},
 	{"GET", "/api/v1/runs", page_runs, "viewer"},
+	/* definitions (pages/definition*.c, pages/scenario.c) */
+	{"GET", "/definitions", page_definitions, "viewer"},
+	{"GET", "/api/v1/definitions", page_definitions, "viewer"},
+	{"POST", "/definitions", page_definition_create, "researcher"},
+	{"POST", "/api/v1/definitions", page_api_definition_create, "researcher"},
+	{"GET", "/definitions/new", page_definition_new, "researcher"},
+	{"GET", "/definitions/import", page_definition_import_form, "researcher"},
+	{"POST", "/definitions/import", page_definition_import, "researcher"},
+	{"GET", "/definitions/#", page_definition_view, "viewer"},
+	{"GET", "/api/v1/definitions/#", page_definition_view, "viewer"},
+	{"POST", "/definitions/#", page_definition_save, "researcher"},
+	{"GET", "/definitions/#/edit", page_definition_edit, "researcher"},
+	{"POST", "/definitions/#/fork", page_definition_fork, "researcher"},
+	{"GET", "/definitions/#/delete", page_definition_delete_confirm, "researcher"},
+	{"POST", "/definitions/#/delete", page_definition_delete, "researcher"},
+	{"GET", "/definitions/#/export.json", page_definition_export, "viewer"},
+	{"GET", "/definitions/#/scenarios/#", page_scenario, "viewer"},
+	{"GET", "/api/v1/definitions/#/scenarios/#", page_scenario, "viewer"},
 };
 
 int route_match(const char *zPattern, const char *zPath, int64_t *aId, int *pnId)

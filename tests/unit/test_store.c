@@ -1,0 +1,213 @@
+/* test_store.c — unit tests for the store core: migrations, typed queries, nesting transactions, the idle detector. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/accounts.h"
+#include "store/db.h"
+#include "store/db_internal.h"
+
+static char zDbPath[256];
+
+static Db *fresh_db(void)
+{
+	char zErr[256];
+	Db *db;
+	snprintf(zDbPath, sizeof(zDbPath), "/tmp/vr-test-store-%d.db", (int)getpid());
+	unlink(zDbPath);
+	db = db_open(zDbPath, zErr, sizeof(zErr));
+	ck_assert_msg(db != NULL, "%s", zErr);
+	ck_assert_int_eq(db_migrate(db, zErr, sizeof(zErr)), DB_OK);
+	return db;
+}
+
+static void drop_db(Db *db)
+{
+	char z[300];
+	db_close(db);
+	unlink(zDbPath);
+	snprintf(z, sizeof(z), "%s-wal", zDbPath);
+	unlink(z);
+	snprintf(z, sizeof(z), "%s-shm", zDbPath);
+	unlink(z);
+}
+
+START_TEST(test_migrate_twice_is_harmless)
+{
+	char zErr[256];
+	Db *db = fresh_db();
+	ck_assert_int_eq(db_schema_current(db), db_schema_latest());
+	ck_assert_int_eq(db_migrate(db, zErr, sizeof(zErr)), DB_OK);
+	ck_assert_int_eq(db_schema_current(db), db_schema_latest());
+	ck_assert_int_eq(db_schema_check(db, zErr, sizeof(zErr)), 0);
+	ck_assert_int_eq((int)db_query_int(db, -1, "SELECT count(*) FROM schema_migrations", ""),
+			 db_schema_latest());
+	drop_db(db);
+}
+END_TEST
+
+START_TEST(test_schema_check_names_the_command)
+{
+	char zErr[256];
+	Db *db;
+	snprintf(zDbPath, sizeof(zDbPath), "/tmp/vr-test-store-empty-%d.db", (int)getpid());
+	unlink(zDbPath);
+	db = db_open(zDbPath, zErr, sizeof(zErr));
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(db_schema_check(db, zErr, sizeof(zErr)), -1);
+	ck_assert_msg(strstr(zErr, "valuerank init") != NULL, "%s", zErr);
+	drop_db(db);
+}
+END_TEST
+
+START_TEST(test_typed_query_binds_and_returns_json)
+{
+	Db *db = fresh_db();
+	json_t *pRow;
+	int64_t t = store_tenant_ensure(db, "acme", "Acme <Labs>");
+	ck_assert_int_gt(t, 0);
+	ck_assert_int_eq(store_tenant_ensure(db, "acme", "ignored"), t);
+	pRow = store_tenant_get(db, t);
+	ck_assert_ptr_nonnull(pRow);
+	ck_assert_str_eq(json_string_value(json_object_get(pRow, "name")), "Acme <Labs>");
+	ck_assert(json_is_null(json_object_get(pRow, "webhook_url")));
+	json_decref(pRow);
+	/* A hostile value is data, never SQL. */
+	ck_assert_int_gt(store_tenant_ensure(db, "x'); DROP TABLE tenants; --", "x"), 0);
+	ck_assert_int_eq((int)db_query_int(db, -1, "SELECT count(*) FROM tenants", ""), 2);
+	pRow = db_query_one(db, "SELECT '{\"a\":[1,2]}' AS thing_json, 2.5 AS d", "");
+	ck_assert_int_eq((int)json_array_size(json_object_get(json_object_get(pRow, "thing"), "a")), 2);
+	ck_assert(json_real_value(json_object_get(pRow, "d")) == 2.5);
+	json_decref(pRow);
+	drop_db(db);
+}
+END_TEST
+
+START_TEST(test_unique_email_conflict)
+{
+	Db *db = fresh_db();
+	DbRc rc;
+	int64_t t = store_tenant_ensure(db, "demo", "demo");
+	ck_assert_int_gt(store_user_add(db, t, "a@example.org", "$argon2id$x", "admin", 1, &rc), 0);
+	ck_assert_int_eq(store_user_add(db, t, "A@example.org", "$argon2id$x", "viewer", 0, &rc), -1);
+	ck_assert_int_eq(rc, DB_CONFLICT);
+	ck_assert_int_eq(store_user_add(db, t, "b@example.org", "$argon2id$x", "root", 0, &rc), -1);
+	ck_assert_int_eq(rc, DB_CONFLICT); /* the role CHECK constraint */
+	drop_db(db);
+}
+END_TEST
+
+START_TEST(test_nested_transactions)
+{
+	Db *db = fresh_db();
+	ck_assert_int_eq(db_begin(db), DB_OK);
+	store_tenant_ensure(db, "outer", "outer");
+	ck_assert_int_eq(db_begin(db), DB_OK);
+	ck_assert_int_eq(db_tx_depth(db), 2);
+	store_tenant_ensure(db, "inner", "inner");
+	ck_assert_int_eq(db_rollback(db), DB_OK); /* undoes only the inner work */
+	ck_assert_int_eq(db_commit(db), DB_OK);
+	ck_assert_int_eq(db_tx_depth(db), 0);
+	ck_assert_int_eq((int)db_query_int(db, -1, "SELECT count(*) FROM tenants WHERE slug='outer'", ""), 1);
+	ck_assert_int_eq((int)db_query_int(db, -1, "SELECT count(*) FROM tenants WHERE slug='inner'", ""), 0);
+	ck_assert_int_eq(db_commit(db), DB_ERROR); /* unbalanced commit is refused */
+	drop_db(db);
+}
+END_TEST
+
+START_TEST(test_idle_detector_fires_on_open_transaction)
+{
+	char zErr[256];
+	Db *db = fresh_db();
+	ck_assert_int_eq(db_check_idle(db, zErr, sizeof(zErr)), 0);
+	db_begin(db);
+	store_tenant_ensure(db, "leak", "leak");
+	ck_assert_int_eq(db_check_idle(db, zErr, sizeof(zErr)), -1);
+	ck_assert_msg(strstr(zErr, "transaction left open") != NULL, "%s", zErr);
+	/* The detector rolled the forgotten work back and the connection is usable. */
+	ck_assert_int_eq(db_tx_depth(db), 0);
+	ck_assert_int_eq((int)db_query_int(db, -1, "SELECT count(*) FROM tenants WHERE slug='leak'", ""), 0);
+	ck_assert_int_eq(db_check_idle(db, zErr, sizeof(zErr)), 0);
+	drop_db(db);
+}
+END_TEST
+
+START_TEST(test_idle_detector_fires_on_running_statement)
+{
+	char zErr[256];
+	Db *db = fresh_db();
+	sqlite3_stmt *pStmt;
+	int owned;
+	store_tenant_ensure(db, "a", "a");
+	store_tenant_ensure(db, "b", "b");
+	pStmt = db_prepare(db, "SELECT slug FROM tenants", &owned);
+	ck_assert_int_eq(sqlite3_step(pStmt), SQLITE_ROW); /* stepped and never reset */
+	ck_assert_int_eq(db_check_idle(db, zErr, sizeof(zErr)), -1);
+	ck_assert_msg(strstr(zErr, "statement left running: SELECT slug FROM tenants") != NULL, "%s", zErr);
+	ck_assert_int_eq(db_check_idle(db, zErr, sizeof(zErr)), 0);
+	db_release(pStmt, owned);
+	drop_db(db);
+}
+END_TEST
+
+START_TEST(test_cursor_streams_rows)
+{
+	Db *db = fresh_db();
+	DbCursor *c;
+	json_t *pRow;
+	int n = 0;
+	store_tenant_ensure(db, "a", "a");
+	store_tenant_ensure(db, "b", "b");
+	c = db_cursor_open(db, "SELECT slug FROM tenants ORDER BY slug", "");
+	ck_assert_ptr_nonnull(c);
+	while (db_cursor_next(c, &pRow) == 1) {
+		ck_assert_str_eq(json_string_value(json_object_get(pRow, "slug")), n == 0 ? "a" : "b");
+		n++;
+	}
+	db_cursor_close(c);
+	ck_assert_int_eq(n, 2);
+	drop_db(db);
+}
+END_TEST
+
+START_TEST(test_backup_copies_everything)
+{
+	char zErr[256], zDest[300];
+	Db *db = fresh_db(), *pCopy;
+	store_tenant_ensure(db, "kept", "kept");
+	snprintf(zDest, sizeof(zDest), "%s.backup", zDbPath);
+	unlink(zDest);
+	ck_assert_int_eq(db_backup(db, zDest, zErr, sizeof(zErr)), DB_OK);
+	pCopy = db_open(zDest, zErr, sizeof(zErr));
+	ck_assert_ptr_nonnull(pCopy);
+	ck_assert_int_eq((int)db_query_int(pCopy, -1, "SELECT count(*) FROM tenants WHERE slug='kept'", ""), 1);
+	db_close(pCopy);
+	unlink(zDest);
+	drop_db(db);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int nFailed;
+	tcase_add_test(tc, test_migrate_twice_is_harmless);
+	tcase_add_test(tc, test_schema_check_names_the_command);
+	tcase_add_test(tc, test_typed_query_binds_and_returns_json);
+	tcase_add_test(tc, test_unique_email_conflict);
+	tcase_add_test(tc, test_nested_transactions);
+	tcase_add_test(tc, test_idle_detector_fires_on_open_transaction);
+	tcase_add_test(tc, test_idle_detector_fires_on_running_statement);
+	tcase_add_test(tc, test_cursor_streams_rows);
+	tcase_add_test(tc, test_backup_copies_everything);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nFailed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nFailed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
