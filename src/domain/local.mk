@@ -1,1 +1,3 @@
 # src/domain: see docs/architecture.md.
+include src/domain/definition.mk
+include src/domain/analysis.mk
