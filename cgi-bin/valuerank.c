@@ -125,8 +125,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: valuerank.fcgi [--config FILE] [--db PATH] [--socket PATH] [--socket-mode 0660]\n"
 		"                      [--workers N]\n"
-		"Serves ValueRank over FastCGI. With --socket it listens on that unix socket;\n"
-		"without it, it expects a listening socket on standard input (spawn-fcgi).\n");
+		"Serves ValueRank over FastCGI on the unix socket from --socket, else on a listening\n"
+		"socket passed as standard input (spawn-fcgi), else on web_socket from valuerank.conf.\n");
 }
 
 int main(int argc, char **argv)
@@ -197,6 +197,13 @@ int main(int argc, char **argv)
 	}
 	db_close(app.db);
 	app.db = NULL;
+	if (!zSocket) {
+		/* Under spawn-fcgi the listening socket is standard input; else use the configured one. */
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		if (getsockname(0, (struct sockaddr *)&ss, &len) != 0)
+			zSocket = config.zSocket;
+	}
 	if (zSocket) {
 		unlink(zSocket);
 		FCGX_Init();
@@ -206,14 +213,6 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		chmod(zSocket, socketMode);
-	} else {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof(ss);
-		if (getsockname(0, (struct sockaddr *)&ss, &len) != 0) {
-			fprintf(stderr, "valuerank.fcgi: no --socket given and standard input is not a "
-					"listening socket (run it with --socket PATH or under spawn-fcgi)\n");
-			return 2;
-		}
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;

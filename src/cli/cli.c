@@ -51,3 +51,21 @@ char *cli_read_file(const char *zPath, size_t *pn)
 	return buf_detach(&b);
 }
 
+
+const char *cli_arg(Cli *c, const char *zName)
+{
+	int i;
+	for (i = 0; i + 1 < c->argc; i++)
+		if (strcmp(c->argv[i], zName) == 0)
+			return c->argv[i + 1];
+	return NULL;
+}
+
+int cli_flag(Cli *c, const char *zName)
+{
+	int i;
+	for (i = 0; i < c->argc; i++)
+		if (strcmp(c->argv[i], zName) == 0)
+			return 1;
+	return 0;
+}

@@ -17,6 +17,10 @@ typedef struct Cli {
  * skipSchemaCheck). Prints the problem and returns NULL on failure.
  */
 Db *cli_db(Cli *c, int skipSchemaCheck);
+/* The value after option zName (e.g. "--email") in the command's arguments, or NULL. */
+const char *cli_arg(Cli *c, const char *zName);
+/* 1 when the flag zName (e.g. "--superadmin") is among the command's arguments. */
+int cli_flag(Cli *c, const char *zName);
 /* Read all of a file (or stdin for "-") into a new NUL-terminated string; NULL on error (message printed). */
 char *cli_read_file(const char *zPath, size_t *pn);
 
@@ -27,5 +31,21 @@ int cmd_backup(Cli *c);
 int cmd_user_add(Cli *c);
 int cmd_user_passwd(Cli *c);
 int cmd_user_list(Cli *c);
+/* cmd_definition.c */
+int cmd_definition_import(Cli *c);
+int cmd_definition_export(Cli *c);
+int cmd_definition_list(Cli *c);
+int cmd_definition_scenarios(Cli *c);
+/* cmd_run.c, cmd_decision.c */
+int cmd_run_start(Cli *c);
+int cmd_run_show(Cli *c);
+int cmd_run_list(Cli *c);
+int cmd_run_pause(Cli *c);
+int cmd_run_resume(Cli *c);
+int cmd_run_cancel(Cli *c);
+int cmd_run_retry_failed(Cli *c);
+int cmd_extract_decision(Cli *c);
+/* cmd_export.c */
+int cmd_run_export(Cli *c);
 
 #endif

@@ -31,29 +31,11 @@ static int read_or_generate_password(char *zOut, size_t nOut, int *pGenerated)
 	return auth_generate_password(zOut, nOut);
 }
 
-static const char *arg_value(Cli *c, const char *zName)
-{
-	int i;
-	for (i = 0; i + 1 < c->argc; i++)
-		if (strcmp(c->argv[i], zName) == 0)
-			return c->argv[i + 1];
-	return NULL;
-}
-
-static int has_flag(Cli *c, const char *zName)
-{
-	int i;
-	for (i = 0; i < c->argc; i++)
-		if (strcmp(c->argv[i], zName) == 0)
-			return 1;
-	return 0;
-}
-
 int cmd_user_add(Cli *c)
 {
-	const char *zEmail = arg_value(c, "--email");
-	const char *zTenant = arg_value(c, "--tenant");
-	const char *zRole = arg_value(c, "--role");
+	const char *zEmail = cli_arg(c, "--email");
+	const char *zTenant = cli_arg(c, "--tenant");
+	const char *zRole = cli_arg(c, "--role");
 	char zPassword[1024], zHash[256];
 	int generated;
 	int64_t tenantId, userId;
@@ -84,7 +66,7 @@ int cmd_user_add(Cli *c)
 	}
 	db_begin(db);
 	tenantId = store_tenant_ensure(db, zTenant, zTenant);
-	userId = tenantId < 0 ? -1 : store_user_add(db, tenantId, zEmail, zHash, zRole, has_flag(c, "--superadmin"), &rc);
+	userId = tenantId < 0 ? -1 : store_user_add(db, tenantId, zEmail, zHash, zRole, cli_flag(c, "--superadmin"), &rc);
 	if (userId < 0) {
 		db_rollback(db);
 		if (rc == DB_CONFLICT)
@@ -96,7 +78,7 @@ int cmd_user_add(Cli *c)
 	store_audit(db, tenantId, 0, "cli", "user.create", "user", userId, NULL, "cli");
 	db_commit(db);
 	printf("user %lld %s added to tenant %s as %s%s\n", (long long)userId, zEmail, zTenant, zRole,
-	       has_flag(c, "--superadmin") ? " (superadmin)" : "");
+	       cli_flag(c, "--superadmin") ? " (superadmin)" : "");
 	if (generated)
 		printf("password: %s\n", zPassword);
 	return 0;
@@ -104,7 +86,7 @@ int cmd_user_add(Cli *c)
 
 int cmd_user_passwd(Cli *c)
 {
-	const char *zEmail = arg_value(c, "--email");
+	const char *zEmail = cli_arg(c, "--email");
 	char zPassword[1024], zHash[256];
 	int generated;
 	json_t *pUser;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef VR_SYSCONFDIR
 #define VR_SYSCONFDIR "/etc/valuerank"
@@ -145,6 +146,8 @@ int config_load(Config *c, const char *zPath, char *zErr, size_t nErr)
 	config_defaults(c);
 	if (!zPath || !*zPath)
 		zPath = getenv("VALUERANK_CONFIG");
+	if ((!zPath || !*zPath) && access(VR_SYSCONFDIR "/valuerank.conf", F_OK) == 0)
+		zPath = VR_SYSCONFDIR "/valuerank.conf"; /* the installed configuration */
 	if (zPath && *zPath) {
 		f = fopen(zPath, "r");
 		if (!f) {

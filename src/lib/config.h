@@ -23,7 +23,8 @@ typedef struct Config {
 } Config;
 
 /*
- * Load defaults, then the file zPath (NULL: $VALUERANK_CONFIG, else no file),
+ * Load defaults, then the file zPath (NULL: $VALUERANK_CONFIG, else the
+ * installed sysconfdir/valuerank/valuerank.conf when it exists),
  * then $VALUERANK_DB. Returns 0, or -1 with "FILE:LINE: problem" in zErr for
  * an unreadable file, an unknown key or a bad value. Free with config_free().
  */

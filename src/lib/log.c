@@ -92,6 +92,18 @@ static void redact(Buf *b)
 	}
 }
 
+char *log_redact(const char *z)
+{
+	Buf b = BUF_INIT;
+	if (!z)
+		return NULL;
+	buf_puts(&b, z);
+	if (!b.z)
+		return xstrdup("");
+	redact(&b);
+	return buf_detach(&b);
+}
+
 void log_event(enum LogLevel level, const char *zMsg, const char *zFmt, ...)
 {
 	Buf b = BUF_INIT;

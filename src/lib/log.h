@@ -18,6 +18,13 @@ void log_setup(const char *zComponent, enum LogLevel minLevel);
 void log_event(enum LogLevel level, const char *zMsg, const char *zFmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * A copy of z with every registered secret replaced by "[redacted]", for
+ * provider text that is stored or shown (error messages, raw bodies).
+ * Caller frees. NULL gives NULL.
+ */
+char *log_redact(const char *z);
+
 /* Register a secret (an API key) that must never appear in any log line. */
 void log_add_secret(const char *zSecret);
 void log_clear_secrets(void);

@@ -99,11 +99,24 @@ void mock_models_add(MockModelSet *p, const char *zId)
 
 const MockModel *mock_models_find(const MockModelSet *p, const char *zId)
 {
-	size_t i;
+	const MockModel *pBest = NULL;
+	size_t i, nBest = 0;
 	for (i = 0; i < p->n; i++)
 		if (strcmp(p->a[i].zId, zId) == 0)
 			return &p->a[i];
-	return NULL;
+	/*
+	 * A dated version such as "mock-a-2026-06" belongs to the family
+	 * "mock-a", like a real provider's snapshots of one model: the longest
+	 * family id followed by '-' wins.
+	 */
+	for (i = 0; i < p->n; i++) {
+		size_t n = strlen(p->a[i].zId);
+		if (n > nBest && strncmp(p->a[i].zId, zId, n) == 0 && zId[n] == '-' && zId[n + 1]) {
+			pBest = &p->a[i];
+			nBest = n;
+		}
+	}
+	return pBest;
 }
 
 void mock_models_free(MockModelSet *p)

@@ -58,6 +58,7 @@ void mock_models_init(MockModelSet *p);
 /* Add a model with a centred lean; nothing happens if the id is already known. */
 void mock_models_add(MockModelSet *p, const char *zId);
 /* The model with exactly this id, or NULL. The pointer lives as long as the set. */
+/* Exact id, else the family of a dated version ("mock-a-2026-06" → "mock-a"); NULL if unknown. */
 const MockModel *mock_models_find(const MockModelSet *p, const char *zId);
 void mock_models_free(MockModelSet *p);
 

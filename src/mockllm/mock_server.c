@@ -230,7 +230,7 @@ static void handle_generate(MockServer *p, struct MHD_Connection *c, MockApi api
 		goto out;
 	}
 	r->zModel = pModel->zId;
-	mock_stats_count_model(&p->stats, pModel->zId);
+	mock_stats_count_model(&p->stats, req.zModel);
 	mock_stats_check_retry(&p->stats, h, time_mono_ms());
 	/* Like OpenAI's reasoning models: only the default temperature (1) is accepted. */
 	if (strstr(pModel->zId, "no-temp") && req.hasTemperature && req.temperature != 1.0) {
@@ -272,7 +272,8 @@ static void handle_generate(MockServer *p, struct MHD_Connection *c, MockApi api
 	default:
 		mock_answer_generate(pModel, &req.conv, &answer);
 		buf_reset(&r->body);
-		mock_success_body(api, pModel->zId, zId, (int64_t)time(NULL),
+		/* Echo the exact version asked for, as the real APIs do. */
+		mock_success_body(api, req.zModel, zId, (int64_t)time(NULL),
 				  r->fault == MOCK_FAULT_EMPTY    ? MOCK_OUTCOME_EMPTY
 				  : r->fault == MOCK_FAULT_FILTER ? MOCK_OUTCOME_FILTER
 								  : MOCK_OUTCOME_ANSWER,

@@ -437,9 +437,13 @@ DbRc db_backup(Db *db, const char *zDest, char *zErr, size_t nErr)
 		sqlite3_close(pDest);
 		return DB_ERROR;
 	}
-	/* Copy in steps so writers are only briefly blocked while a run is active. */
+	/*
+	 * Copy everything in one step: in WAL mode this reads one consistent
+	 * snapshot without blocking writers. Copying in small steps would restart
+	 * whenever another connection commits, and never finish under a busy run.
+	 */
 	do {
-		rc = sqlite3_backup_step(pBackup, 256);
+		rc = sqlite3_backup_step(pBackup, -1);
 		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 			sqlite3_sleep(20);
 	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
@@ -451,4 +455,20 @@ DbRc db_backup(Db *db, const char *zDest, char *zErr, size_t nErr)
 	}
 	rc = sqlite3_close(pDest);
 	return rc == SQLITE_OK ? DB_OK : DB_ERROR;
+}
+
+char *db_like_pattern(const char *zSearch)
+{
+	Buf b = BUF_INIT;
+	const char *z;
+	if (!zSearch || !*zSearch)
+		return NULL;
+	buf_putc(&b, '%');
+	for (z = zSearch; *z; z++) {
+		if (*z == '%' || *z == '_' || *z == '\\')
+			buf_putc(&b, '\\');
+		buf_putc(&b, *z);
+	}
+	buf_putc(&b, '%');
+	return buf_detach(&b);
 }

@@ -88,6 +88,12 @@ DbCursor *db_cursor_open(Db *db, const char *zSql, const char *zTypes, ...);
 int db_cursor_next(DbCursor *c, json_t **ppRow);
 void db_cursor_close(DbCursor *c);
 
+/*
+ * A LIKE pattern matching zSearch anywhere, with %, _ and \ escaped (use
+ * `LIKE ?N ESCAPE '\'`). NULL for an empty search. Caller frees.
+ */
+char *db_like_pattern(const char *zSearch);
+
 /* Online backup of the whole database into zDest (SQLite backup API). */
 DbRc db_backup(Db *db, const char *zDest, char *zErr, size_t nErr);
 

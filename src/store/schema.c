@@ -168,6 +168,8 @@ static const Migration aMigration[] = {
 ");\n"
 "CREATE INDEX jobs_claim ON jobs(state, not_before_ms);\n"
 "CREATE INDEX jobs_run_state ON jobs(run_id, state);\n"
+"CREATE INDEX jobs_claim_provider ON jobs(state, provider, not_before_ms);\n"
+
 "CREATE TABLE job_attempts(\n"
 "  id INTEGER PRIMARY KEY,\n"
 "  job_id INTEGER NOT NULL REFERENCES jobs(id),\n"
@@ -177,7 +179,8 @@ static const Migration aMigration[] = {
 "  duration_ms INTEGER,\n"
 "  http_status INTEGER,\n"
 "  error_class TEXT,\n"
-"  message TEXT\n"
+"  message TEXT,\n"
+"  started_ms INTEGER\n"
 ");\n"
 "CREATE INDEX job_attempts_job ON job_attempts(job_id);\n"
 "CREATE TABLE transcripts(\n"
@@ -251,6 +254,58 @@ static const Migration aMigration[] = {
 "  webhook_next_ms INTEGER,\n"
 "  webhook_last_error TEXT\n"
 ");\n"
+/* dashboard, export, settings, notifications (issue 6) */
+"CREATE INDEX notifications_user ON notifications(user_id, dismissed_at);\n"
+"CREATE INDEX notifications_webhook ON notifications(webhook_state, webhook_next_ms);\n"
+"CREATE INDEX transcripts_export ON transcripts(run_id, model_id, model_version, provider,"
+" scenario_id, sample_index);\n"
+"CREATE INDEX job_attempts_started ON job_attempts(started_at);\n"
+/*
+ * The post-run summary is written by the database itself, in the same
+ * transaction as the status change that ends the run, whichever process
+ * makes it; run_id is UNIQUE, so a run that ends twice (retry, crash and
+ * replay) still has exactly one notification.
+ */
+"CREATE TRIGGER runs_notify_on_end AFTER UPDATE OF status ON runs\n"
+"WHEN new.status IN ('completed','failed','cancelled')\n"
+" AND old.status NOT IN ('completed','failed','cancelled')\n"
+"BEGIN\n"
+" INSERT OR IGNORE INTO notifications(tenant_id, user_id, run_id, summary, created_at,\n"
+"  webhook_state, webhook_next_ms)\n"
+" SELECT new.tenant_id, new.created_by, new.id, json_object(\n"
+"  'run_id', new.id, 'name', new.name, 'status', new.status,\n"
+"  'display_status', CASE WHEN new.status = 'completed' AND new.failed_jobs > 0\n"
+"   THEN 'completed_with_errors' ELSE new.status END,\n"
+"  'definition_id', new.definition_id,\n"
+"  'counts', json_object('total', new.total_jobs, 'completed', new.completed_jobs,\n"
+"   'failed', new.failed_jobs, 'cancelled', new.cancelled_jobs),\n"
+"  'started_at', new.started_at,\n"
+"  'completed_at', coalesce(new.completed_at, strftime('%Y-%m-%dT%H:%M:%SZ','now')),\n"
+"  'duration_s', CASE WHEN new.started_at IS NULL THEN NULL ELSE CAST(round((\n"
+"   julianday(coalesce(new.completed_at, 'now')) - julianday(new.started_at)) * 86400) AS INTEGER) END,\n"
+"  'cost_usd', (SELECT round(sum(x.cost_usd), 6) FROM transcripts x WHERE x.run_id = new.id),\n"
+"  'models', json((SELECT json_group_array(json_object('provider', m.provider,\n"
+"    'model_id', m.model_id, 'model_version', m.model_version, 'transcripts', m.n,\n"
+"    'decisions', m.nd, 'mean_decision', m.mean))\n"
+"   FROM (SELECT x.provider, x.model_id, x.model_version, count(*) AS n,\n"
+"    count(x.decision_value) AS nd, round(avg(x.decision_value), 3) AS mean\n"
+"    FROM transcripts x WHERE x.run_id = new.id\n"
+"    GROUP BY x.provider, x.model_id, x.model_version\n"
+"    ORDER BY x.provider, x.model_id, x.model_version) m)),\n"
+"  'link', '/runs/' || new.id),\n"
+"  strftime('%Y-%m-%dT%H:%M:%SZ','now'),\n"
+"  CASE WHEN t.webhook_url IS NOT NULL AND t.webhook_url <> '' THEN 'pending' END, 0\n"
+" FROM tenants t WHERE t.id = new.tenant_id;\n"
+"END;\n"
+/*
+ * run page (issue 5): covering indexes so the score tables, the per-model
+ * totals and the progress rows of a 10,000-transcript run are read from
+ * small index entries, never from the large transcript rows (turns JSON).
+ */
+"CREATE INDEX transcripts_run_scores ON transcripts(run_id, scenario_id, model_id, decision);\n"
+"CREATE INDEX transcripts_run_totals ON transcripts(run_id, model_id, provider, model_version,"
+" input_tokens, output_tokens, cost_usd, cache_hit, duration_ms);\n"
+"CREATE INDEX jobs_run_progress ON jobs(run_id, provider, model_id, model_version, state);\n"
 },
 };
 

@@ -1,4 +1,5 @@
 /* render.c — view models to HTML (templates) or JSON; the site's error pages. */
+#include "config.h"
 #include "web/render.h"
 #include "web/template.h"
 #include "lib/log.h"
@@ -29,6 +30,8 @@ static json_t *page_frame(Request *r, const char *zTitle)
 {
 	json_t *pFrame = json_object();
 	json_object_set_new(pFrame, "title", json_string(zTitle ? zTitle : "ValueRank"));
+	/* Versioned static URLs: nginx may cache them for a year, a new release changes the path. */
+	json_object_set_new(pFrame, "static", json_string("/static/v" PACKAGE_VERSION));
 	if (r->hasUser) {
 		json_t *pUser = json_object();
 		json_object_set_new(pUser, "id", json_integer(r->user.id));
@@ -43,6 +46,8 @@ static json_t *page_frame(Request *r, const char *zTitle)
 	}
 	if (r->pBanner)
 		json_object_set(pFrame, "banner", r->pBanner);
+	if (r->zPath)
+		json_object_set_new(pFrame, "here", json_string(r->zPath));
 	if (r->zPath) {
 		json_t *pNav = json_object();
 		if (str_starts_with(r->zPath, "/runs"))

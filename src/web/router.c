@@ -3,6 +3,8 @@
 #include "web/auth.h"
 #include "web/pages/pages.h"
 #include "web/pages/definitions.h"
+#include "web/pages/dashboard.h"
+#include "web/pages/runs_pages.h"
 #include "web/render.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -23,6 +25,56 @@ static const Route aRoute[] = {
 	{"POST", "/settings/tokens/#/revoke", page_token_revoke, "viewer"},
 	{"GET", "/runs", page_runs, "viewer"},
 	{"GET", "/api/v1/runs", page_runs, "viewer"},
+	/* dashboard neighbours: export, settings, notifications, admin, audit (pages/export.c ...) */
+	{"GET", "/runs/#/export.csv", page_run_export, "viewer"},
+	{"GET", "/api/v1/runs/#/export.csv", page_run_export, "viewer"},
+	{"GET", "/settings", page_settings, "viewer"},
+	{"GET", "/api/v1/settings", page_settings, "viewer"},
+	{"POST", "/settings/check", page_settings_check, "researcher"},
+	{"POST", "/api/v1/settings/check", page_settings_check, "researcher"},
+	{"POST", "/settings/test-run", page_settings_test_run, "researcher"},
+	{"POST", "/settings/webhook", page_settings_webhook, "admin"},
+	{"GET", "/notifications", page_notifications, "viewer"},
+	{"GET", "/api/v1/notifications", page_notifications, "viewer"},
+	{"POST", "/notifications/#/dismiss", page_notification_dismiss, "viewer"},
+	{"POST", "/api/v1/notifications/#/dismiss", page_notification_dismiss, "viewer"},
+	{"GET", "/admin", page_admin, "superadmin"},
+	{"GET", "/api/v1/admin", page_admin, "superadmin"},
+	{"POST", "/admin/tenants", page_admin_tenant_create, "superadmin"},
+	{"POST", "/admin/tenants/#/disable", page_admin_tenant_disable, "superadmin"},
+	{"POST", "/admin/tenants/#/enable", page_admin_tenant_enable, "superadmin"},
+	{"POST", "/admin/users", page_admin_user_create, "superadmin"},
+	{"POST", "/admin/users/#/disable", page_admin_user_disable, "superadmin"},
+	{"POST", "/admin/users/#/enable", page_admin_user_enable, "superadmin"},
+	{"POST", "/admin/users/#/reset-password", page_admin_user_reset_password, "superadmin"},
+	{"GET", "/audit", page_audit, "admin"},
+	{"GET", "/api/v1/audit", page_audit, "admin"},
+	/* the run workflow (pages/run_new.c, run.c, run_controls.c, transcript.c, tasks.c) */
+	{"GET", "/runs/new", page_run_new, "researcher"},
+	{"GET", "/api/v1/runs/new", page_run_new, "researcher"},
+	{"POST", "/runs/preflight", page_run_preflight, "researcher"},
+	{"POST", "/api/v1/runs/preflight", page_run_preflight, "researcher"},
+	{"POST", "/runs", page_run_start, "researcher"},
+	{"POST", "/api/v1/runs", page_run_start, "researcher"},
+	{"GET", "/runs/#", page_run, "viewer"},
+	{"GET", "/api/v1/runs/#", page_run, "viewer"},
+	{"GET", "/runs/#/rerun", page_run_rerun, "researcher"},
+	{"GET", "/api/v1/runs/#/rerun", page_run_rerun, "researcher"},
+	{"POST", "/runs/#/pause", page_run_pause, "researcher"},
+	{"POST", "/api/v1/runs/#/pause", page_run_pause, "researcher"},
+	{"POST", "/runs/#/resume", page_run_resume, "researcher"},
+	{"POST", "/api/v1/runs/#/resume", page_run_resume, "researcher"},
+	{"GET", "/runs/#/cancel", page_run_cancel_confirm, "researcher"},
+	{"POST", "/runs/#/cancel", page_run_cancel, "researcher"},
+	{"POST", "/api/v1/runs/#/cancel", page_run_cancel, "researcher"},
+	{"POST", "/runs/#/retry-failed", page_run_retry_failed, "researcher"},
+	{"POST", "/api/v1/runs/#/retry-failed", page_run_retry_failed, "researcher"},
+	{"GET", "/runs/#/tasks", page_run_tasks, "viewer"},
+	{"GET", "/api/v1/runs/#/tasks", page_run_tasks, "viewer"},
+	{"GET", "/runs/#/tasks/#", page_run_task, "viewer"},
+	{"GET", "/api/v1/runs/#/tasks/#", page_run_task, "viewer"},
+	{"GET", "/transcripts/#", page_transcript, "viewer"},
+	{"GET", "/api/v1/transcripts/#", page_transcript, "viewer"},
 	/* definitions (pages/definition*.c, pages/scenario.c) */
 	{"GET", "/definitions", page_definitions, "viewer"},
 	{"GET", "/api/v1/definitions", page_definitions, "viewer"},
@@ -141,6 +193,9 @@ void web_handle(const App *pApp, Request *r, Response *p)
 			  "Go back, reload the page and try again.");
 		goto out;
 	}
+	/* The post-run banner, looked up in one place for every HTML page. */
+	if (!r->isApi && strcmp(pRoute->zMethod, "GET") == 0)
+		notifications_banner_load(r);
 	pRoute->xHandler(r, p);
 out:
 	if (isHead && !p->streamed)

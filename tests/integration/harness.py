@@ -247,6 +247,7 @@ http {{
   large_client_header_buffers 4 16k;
   server {{
     listen 127.0.0.1:{self.port};
+    location ~ "^/static/v[0-9A-Za-z._-]+/(.+)$" {{ alias {SRCDIR}/static/$1; }}
     location /static/ {{ alias {SRCDIR}/static/; }}
     location / {{
       include {SRCDIR}/etc/nginx/valuerank_fastcgi_params;
@@ -262,9 +263,9 @@ http {{
 
     # -- processes -------------------------------------------------------
     def spawn(self, name, argv, env=None):
-        log = open(os.path.join(self.dir, f"{name}.log"), "ab")
-        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env or self.env,
-                             cwd=self.dir, start_new_session=True)
+        with open(os.path.join(self.dir, f"{name}.log"), "ab") as log:
+            p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env or self.env,
+                                 cwd=self.dir, start_new_session=True)
         self.procs[name] = p
         return p
 

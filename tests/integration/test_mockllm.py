@@ -302,6 +302,13 @@ class MockLLMTest(unittest.TestCase):
         self.assertEqual(js["error"]["message"], "API key not valid. Please pass a valid API key.")
         self.assertEqual(js["error"]["details"][0]["reason"], "API_KEY_INVALID")
 
+    def test_dated_versions_belong_to_their_family(self):
+        status, _, js = self.openai(model="mock-a-2026-06")
+        self.assertEqual(status, 200)
+        self.assertEqual(js["model"], "mock-a-2026-06")
+        for bad in ("mock-a-", "mock-abc", "mock"):
+            self.assertEqual(self.openai(model=bad)[0], 404, bad)
+
     def test_unknown_model_404(self):
         status, _, js = self.openai(model="gpt-nope")
         self.assertEqual(status, 404)

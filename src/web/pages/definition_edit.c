@@ -349,40 +349,32 @@ void page_definition_create(Request *r, Response *p)
 }
 
 /*
- * Save an edited definition. No run uses it: update in place and re-expand.
- * A run uses it: keep it as the runs' version and store the edit as a new
- * row with version + 1 and this one as parent.
+ * Store a checked, error-free edit of definition id inside one transaction,
+ * so no run can start using it between the check and the write. No run
+ * uses it: update in place and re-expand. A run uses it: keep it as the
+ * runs' version and store the edit as a new row with version + 1 and this
+ * one as parent. Answers with a redirect or an error page.
  */
-void page_definition_save(Request *r, Response *p)
+static void save_edit(Request *r, Response *p, int64_t id, int64_t version, const DefForm *f, const FormCheck *c)
 {
-	json_t *pRow = definition_load(r, p);
-	DefForm f;
-	FormCheck c;
-	int64_t id, version;
 	char zUrl[96], zDetails[96], zErr[300];
-	if (!pRow)
+	int ok = 0;
+	if (db_begin(r->db) != DB_OK) {
+		web_error(r, p, 503, "The database is busy; try again in a moment.");
 		return;
-	id = json_integer_value(json_object_get(pRow, "id"));
-	version = json_integer_value(json_object_get(pRow, "version"));
-	form_from_request(r, &f);
-	check_form(&f, &c);
-	if (wants_preview(r)) {
-		render_form(r, p, pRow, &f, &c, preview_json(c.d, id));
-	} else if (c.nError > 0) {
-		p->status = 422;
-		render_form(r, p, pRow, &f, &c, NULL);
-	} else if (store_definition_run_count(r->db, id) > 0) {
+	}
+	if (store_definition_run_count(r->db, id) > 0) {
 		int64_t newId;
 		snprintf(zDetails, sizeof(zDetails), "{\"parent_id\":%lld,\"version\":%lld}", (long long)id,
 			 (long long)(version + 1));
-		newId = definition_store_new(r, p, f.az[F_NAME], c.pContent, c.d, id, version + 1,
+		newId = definition_store_new(r, p, f->az[F_NAME], c->pContent, c->d, id, version + 1,
 					     "definition.version", zDetails);
 		if (newId > 0) {
 			snprintf(zUrl, sizeof(zUrl), "/definitions/%lld?saved=version", (long long)newId);
-			response_redirect(p, zUrl);
+			ok = 1;
 		}
 	} else {
-		DbRc rc = store_definition_update(r->db, r->user.tenantId, id, f.az[F_NAME], c.pContent, c.d,
+		DbRc rc = store_definition_update(r->db, r->user.tenantId, id, f->az[F_NAME], c->pContent, c->d,
 						  zErr, sizeof(zErr));
 		if (rc == DB_NOTFOUND) {
 			web_error(r, p, 404, "There is no such definition.");
@@ -392,8 +384,37 @@ void page_definition_save(Request *r, Response *p)
 		} else {
 			auth_audit(r, "definition.update", "definition", id, NULL);
 			snprintf(zUrl, sizeof(zUrl), "/definitions/%lld?saved=updated", (long long)id);
-			response_redirect(p, zUrl);
+			ok = 1;
 		}
+	}
+	if (ok && db_commit(r->db) == DB_OK) {
+		response_redirect(p, zUrl);
+		return;
+	}
+	db_rollback(r->db);
+	if (ok)
+		web_error(r, p, 500, "The definition could not be saved. The error has been logged.");
+}
+
+/* POST /definitions/ID: preview, refuse with the problems (422), or save. */
+void page_definition_save(Request *r, Response *p)
+{
+	json_t *pRow = definition_load(r, p);
+	DefForm f;
+	FormCheck c;
+	int64_t id;
+	if (!pRow)
+		return;
+	id = json_integer_value(json_object_get(pRow, "id"));
+	form_from_request(r, &f);
+	check_form(&f, &c);
+	if (wants_preview(r)) {
+		render_form(r, p, pRow, &f, &c, preview_json(c.d, id));
+	} else if (c.nError > 0) {
+		p->status = 422;
+		render_form(r, p, pRow, &f, &c, NULL);
+	} else {
+		save_edit(r, p, id, json_integer_value(json_object_get(pRow, "version")), &f, &c);
 	}
 	check_free(&c);
 	form_free(&f);

@@ -11,7 +11,7 @@
 /* Scenarios shown by "Preview". */
 #define DEFINITION_PREVIEW_COUNT 10
 
-/* pages/definitions.c: GET /definitions, GET /api/v1/definitions */
+/* pages/definition_list.c: GET /definitions, GET /api/v1/definitions */
 void page_definitions(Request *r, Response *p);
 /* pages/definition_edit.c */
 void page_definition_new(Request *r, Response *p);    /* GET /definitions/new */

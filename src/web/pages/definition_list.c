@@ -1,4 +1,4 @@
-/* definitions.c — the list /definitions: search by name, pages, links to create and import. */
+/* definition_list.c — the list /definitions: search by name, pages, links to create and import. */
 #include "web/pages/definitions.h"
 #include "web/auth.h"
 #include "web/render.h"

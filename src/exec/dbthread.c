@@ -1,0 +1,569 @@
+/* dbthread.c — the executor's database thread: batched result commits, claims, leases, heartbeats. */
+#include "exec/exec_internal.h"
+#include "domain/cost.h"
+#include "domain/decision.h"
+#include "lib/log.h"
+#include "lib/timeutil.h"
+#include "lib/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/* Commit when this many results wait, or when the oldest has waited FLUSH_MS. */
+#define FLUSH_RESULTS 64
+#define FLUSH_MS 50
+#define HEARTBEAT_MS 5000
+#define INACTIVE_CHECK_MS 250
+#define CHECK_REQUESTS_MS 2000
+#define REMAINING_CHECK_MS 200
+#define CHECKPOINT_MS 500
+
+void pending_outcome_free(PendingOutcome *p)
+{
+	int i;
+	if (!p)
+		return;
+	free(p->zMessage);
+	free(p->zProvider);
+	free(p->zModelId);
+	free(p->zModelVersion);
+	free(p->zTurns);
+	free(p->zDecisionPrompt);
+	free(p->zDecisionResponse);
+	for (i = 0; i < p->nCache; i++) {
+		free(p->azCacheHash[i]);
+		free(p->azCacheResp[i]);
+	}
+	free(p->azCacheHash);
+	free(p->azCacheResp);
+	free(p);
+}
+
+static void claim_msg_free(ClaimMsg *m)
+{
+	while (m) {
+		ClaimMsg *pNext = m->pNext;
+		free(m->zProvider);
+		json_decref(m->pJobs);
+		free(m);
+		m = pNext;
+	}
+}
+
+static void notes_free(ProviderNote *n)
+{
+	while (n) {
+		ProviderNote *pNext = n->pNext;
+		free(n->zProvider);
+		free(n->zText);
+		free(n);
+		n = pNext;
+	}
+}
+
+void dbshared_post_outcome(DbShared *s, PendingOutcome *p)
+{
+	p->pNext = NULL;
+	pthread_mutex_lock(&s->mu);
+	if (s->pOutTail)
+		s->pOutTail->pNext = p;
+	else
+		s->pOutHead = p;
+	s->pOutTail = p;
+	s->nOut++;
+	if (s->nOut >= FLUSH_RESULTS || s->nOut == 1)
+		pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void dbshared_post_claim(DbShared *s, const char *zProvider, int n)
+{
+	ClaimMsg *m = xcalloc(1, sizeof(*m)), **pp;
+	m->zProvider = xstrdup(zProvider);
+	m->nAsked = n;
+	pthread_mutex_lock(&s->mu);
+	for (pp = &s->pAsk; *pp; pp = &(*pp)->pNext) {
+	}
+	*pp = m;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void dbshared_post_note(DbShared *s, ProviderNote *p)
+{
+	ProviderNote **pp;
+	p->pNext = NULL;
+	pthread_mutex_lock(&s->mu);
+	for (pp = &s->pNotes; *pp; pp = &(*pp)->pNext) {
+	}
+	*pp = p;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void dbshared_note(DbShared *s, NoteKind kind, const char *zProvider, const char *zText, int connected,
+		   int64_t latencyMs)
+{
+	ProviderNote *n = xcalloc(1, sizeof(*n));
+	n->kind = kind;
+	n->zProvider = xstrdup(zProvider);
+	n->zText = zText ? xstrdup(zText) : NULL;
+	n->connected = connected;
+	n->latencyMs = latencyMs;
+	dbshared_post_note(s, n);
+}
+
+/* Everything a JobOutcome points to, owned by the batch being written. */
+typedef struct OutcomeRow {
+	TranscriptRow t;
+	CacheEntry *aCache;
+	json_t *pDetails;
+} OutcomeRow;
+
+/*
+ * Fill o (and r) from p: decision extraction, cost and the transcript row
+ * are made here, off the network thread. Free r's parts with row_clear().
+ */
+static void outcome_fill(DbShared *s, PendingOutcome *p, JobOutcome *o, OutcomeRow *r)
+{
+	Decision d;
+	int i;
+	memset(o, 0, sizeof(*o));
+	memset(r, 0, sizeof(*r));
+	o->kind = p->kind;
+	o->jobId = p->jobId;
+	o->runId = p->runId;
+	o->zOwner = s->zOwner;
+	o->attempt = p->attempt;
+	o->startedMs = p->startedMs;
+	o->durationMs = p->durationMs;
+	o->httpStatus = p->httpStatus;
+	o->zErrorClass = p->zErrorClass;
+	o->zMessage = p->zMessage;
+	o->notBeforeMs = p->notBeforeMs;
+	if (p->kind != JOB_OUTCOME_DONE)
+		return;
+	{
+		TranscriptRow *t = &r->t;
+		double c = COST_UNKNOWN;
+		decision_extract(p->zDecisionPrompt, p->zDecisionResponse, &d);
+		r->pDetails = decision_to_json(&d);
+		if (p->hasPrice)
+			c = cost_usd(p->inTok, p->outTok, p->priceIn, p->priceOut);
+		t->scenarioId = p->scenarioId;
+		t->zProvider = p->zProvider;
+		t->zModelId = p->zModelId;
+		t->zModelVersion = p->zModelVersion;
+		t->sampleIndex = p->sampleIndex;
+		t->zTurns = p->zTurns;
+		t->turnCount = p->turnCount;
+		t->wordCount = p->words;
+		t->inputTokens = p->inTok;
+		t->outputTokens = p->outTok;
+		t->hasCost = cost_is_known(c);
+		t->costUsd = c;
+		t->zDecision = decision_code_text(&d);
+		t->decisionValue = d.kind == DECISION_VALUE ? d.value : 0;
+		t->zDecisionClass = decision_class_name(d.cls);
+		t->pDecisionDetails = r->pDetails;
+		t->durationMs = p->durationMs;
+		t->cacheHit = p->cacheHit;
+		t->temperatureDropped = p->temperatureDropped;
+		o->pTranscript = t;
+	}
+	if (p->nCache > 0) {
+		r->aCache = xcalloc((size_t)p->nCache, sizeof(*r->aCache));
+		for (i = 0; i < p->nCache; i++) {
+			r->aCache[i].zHash = p->azCacheHash[i];
+			r->aCache[i].zResponse = p->azCacheResp[i];
+		}
+		o->aCache = r->aCache;
+		o->nCache = p->nCache;
+	}
+}
+
+/*
+ * One write transaction: every waiting result, then every claim. Returns 0,
+ * or -1 when the transaction could not be committed (the results are then
+ * still in the list for the next try and the claims are answered empty).
+ */
+static int write_batch(DbShared *s, PendingOutcome *pOuts, int nOut, ClaimMsg *pAsks)
+{
+	JobOutcome *aOut = nOut ? xcalloc((size_t)nOut, sizeof(*aOut)) : NULL;
+	OutcomeRow *aRow = nOut ? xcalloc((size_t)nOut, sizeof(*aRow)) : NULL;
+	DbRc *aRc = nOut ? xcalloc((size_t)nOut, sizeof(*aRc)) : NULL;
+	PendingOutcome *p;
+	ClaimMsg *m;
+	int i, rc = -1;
+	for (i = 0, p = pOuts; p && i < nOut; p = p->pNext, i++)
+		outcome_fill(s, p, &aOut[i], &aRow[i]);
+	if (db_begin(s->db) != DB_OK) {
+		log_event(LOG_WARN, "cannot start a write transaction; will retry", "error=\"%s\"",
+			  db_errmsg(s->db));
+		goto out;
+	}
+	/* Fast path without savepoints; should one result fail, redo the batch with one savepoint each. */
+	if (nOut > 0 && store_job_finish_batch(s->db, aOut, nOut, aRc, 0) != DB_OK) {
+		db_rollback(s->db);
+		if (db_begin(s->db) != DB_OK) {
+			log_event(LOG_WARN, "cannot start a write transaction; will retry", "error=\"%s\"",
+				  db_errmsg(s->db));
+			goto out;
+		}
+		if (store_job_finish_batch(s->db, aOut, nOut, aRc, 1) != DB_OK) {
+			log_event(LOG_WARN, "cannot write results; will retry", "error=\"%s\"", db_errmsg(s->db));
+			db_rollback(s->db);
+			goto out;
+		}
+	}
+	for (i = 0; i < nOut; i++) {
+		if (aRc[i] == DB_NOTFOUND)
+			log_event(LOG_WARN, "lease lost before the result was written; result dropped",
+				  "job=%lld run=%lld", (long long)aOut[i].jobId, (long long)aOut[i].runId);
+		else if (aRc[i] != DB_OK)
+			log_event(LOG_ERROR, "cannot write a job result; its lease will expire and it runs again",
+				  "job=%lld run=%lld", (long long)aOut[i].jobId, (long long)aOut[i].runId);
+	}
+	for (m = pAsks; m; m = m->pNext)
+		m->pJobs = store_jobs_claim(s->db, s->zOwner, m->zProvider, time_now_ms(), s->leaseMs,
+					    m->nAsked);
+	if (db_commit(s->db) != DB_OK) {
+		log_event(LOG_WARN, "cannot commit a write transaction; will retry", "error=\"%s\"",
+			  db_errmsg(s->db));
+		db_rollback(s->db);
+		for (m = pAsks; m; m = m->pNext) {
+			json_decref(m->pJobs);
+			m->pJobs = NULL;
+		}
+		goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < nOut; i++) {
+		free(aRow[i].aCache);
+		json_decref(aRow[i].pDetails);
+	}
+	free(aOut);
+	free(aRow);
+	free(aRc);
+	return rc;
+}
+
+/* provider_status changes, each its own small statement. */
+static void write_notes(DbShared *s, ProviderNote *n)
+{
+	for (; n; n = n->pNext) {
+		DbRc rc;
+		if (n->kind == NOTE_HEALTH)
+			rc = store_provider_set_health(s->db, n->zProvider, n->connected, n->latencyMs,
+						       n->zText);
+		else if (n->kind == NOTE_CONFIGURED)
+			rc = store_provider_set_configured(s->db, n->zProvider, n->connected);
+		else
+			rc = store_provider_set_rate_limited(s->db, n->zProvider, n->zText);
+		if (rc != DB_OK)
+			log_event(LOG_WARN, "cannot write provider status", "provider=%s error=\"%s\"",
+				  n->zProvider, db_errmsg(s->db));
+	}
+}
+
+/* Deadlines of the periodic tasks, in monotonic ms. */
+typedef struct Periodic {
+	int64_t extend, requeue, inactive, checks, heartbeat, remaining;
+} Periodic;
+
+static void heartbeat(DbShared *s)
+{
+	int64_t inFlight, nDone, nFailed;
+	pthread_mutex_lock(&s->mu);
+	inFlight = s->inFlight;
+	nDone = s->nDone;
+	nFailed = s->nFailed;
+	pthread_mutex_unlock(&s->mu);
+	if (store_worker_heartbeat(s->db, s->zWorkerId, s->zHost, (int64_t)getpid(), PACKAGE_VERSION,
+				   s->zStartedAt, inFlight, nDone, nFailed, time_now_ms()) != DB_OK)
+		log_event(LOG_WARN, "cannot write heartbeat", "error=\"%s\"", db_errmsg(s->db));
+}
+
+/* Run the periodic tasks that are due; publishes their findings under the mutex. */
+static void run_periodic(DbShared *s, Periodic *t, int64_t now)
+{
+	int64_t extendEvery = s->leaseMs / 3 > 50 ? s->leaseMs / 3 : 50;
+	int64_t requeueEvery = s->leaseMs / 2 < 1000 ? (s->leaseMs / 2 > 50 ? s->leaseMs / 2 : 50) : 1000;
+	json_t *pInactive = NULL, *pChecks = NULL;
+	int64_t remaining = -2;
+	if (now >= t->extend) {
+		if (store_jobs_extend_leases(s->db, s->zOwner, time_now_ms() + s->leaseMs) != DB_OK)
+			log_event(LOG_WARN, "cannot extend leases", "error=\"%s\"", db_errmsg(s->db));
+		t->extend = now + extendEvery;
+	}
+	if (now >= t->requeue) {
+		int n = 0;
+		if (store_jobs_requeue_expired(s->db, time_now_ms(), &n) != DB_OK)
+			log_event(LOG_WARN, "cannot take back expired leases", "error=\"%s\"", db_errmsg(s->db));
+		else if (n > 0)
+			log_event(LOG_INFO, "took back jobs whose lease expired", "count=%d", n);
+		t->requeue = now + requeueEvery;
+	}
+	if (now >= t->inactive) {
+		pInactive = store_jobs_inactive_runs(s->db, s->zOwner);
+		if (pInactive && json_array_size(pInactive) == 0) {
+			json_decref(pInactive);
+			pInactive = NULL;
+		}
+		t->inactive = now + INACTIVE_CHECK_MS;
+	}
+	if (now >= t->checks) {
+		pChecks = store_provider_checks_requested(s->db);
+		if (pChecks && json_array_size(pChecks) == 0) {
+			json_decref(pChecks);
+			pChecks = NULL;
+		}
+		t->checks = now + CHECK_REQUESTS_MS;
+	}
+	if (now >= t->heartbeat) {
+		heartbeat(s);
+		t->heartbeat = now + HEARTBEAT_MS;
+	}
+	if (s->once && now >= t->remaining) {
+		remaining = store_jobs_remaining(s->db);
+		t->remaining = now + REMAINING_CHECK_MS;
+	}
+	if (pInactive || pChecks || remaining != -2) {
+		pthread_mutex_lock(&s->mu);
+		if (pInactive) {
+			json_decref(s->pInactiveRuns);
+			s->pInactiveRuns = pInactive;
+		}
+		if (pChecks) {
+			json_decref(s->pCheckRequests);
+			s->pCheckRequests = pChecks;
+		}
+		if (remaining != -2)
+			s->remaining = remaining;
+		pthread_mutex_unlock(&s->mu);
+		curl_multi_wakeup(s->pMulti);
+	}
+}
+
+static int64_t next_deadline(const Periodic *t)
+{
+	int64_t d = t->extend;
+	if (t->requeue < d) d = t->requeue;
+	if (t->inactive < d) d = t->inactive;
+	if (t->checks < d) d = t->checks;
+	if (t->heartbeat < d) d = t->heartbeat;
+	return d;
+}
+
+/* Wait on the condition variable until the monotonic time untilMs (mutex held). */
+static void wait_until(DbShared *s, int64_t untilMs)
+{
+	struct timespec ts;
+	int64_t ms = untilMs - time_mono_ms();
+	if (ms <= 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&s->cond, &s->mu, &ts);
+}
+
+static void *dbthread_main(void *pArg)
+{
+	DbShared *s = pArg;
+	Periodic t = {0, 0, 0, 0, 0, 0};
+	int64_t oldestMs = 0, retryAtMs = 0;
+	int stopFailures = 0, giveUp = 0;
+	for (;;) {
+		PendingOutcome *pOuts = NULL, *pOutTail = NULL;
+		ClaimMsg *pAsks = NULL;
+		ProviderNote *pNotes = NULL;
+		int stop, nOut;
+		int64_t now = time_mono_ms();
+		pthread_mutex_lock(&s->mu);
+		for (;;) {
+			int64_t until = next_deadline(&t);
+			if (s->once && t.remaining < until)
+				until = t.remaining;
+			now = time_mono_ms();
+			if (s->nOut > 0 && oldestMs == 0)
+				oldestMs = now;
+			if (now < retryAtMs) {
+				if (retryAtMs < until)
+					until = retryAtMs;
+			} else {
+				if (s->stop || s->pAsk || s->pNotes || s->nOut >= FLUSH_RESULTS)
+					break;
+				if (s->nOut > 0) {
+					if (now - oldestMs >= FLUSH_MS)
+						break;
+					if (oldestMs + FLUSH_MS < until)
+						until = oldestMs + FLUSH_MS;
+				}
+			}
+			if (now >= until)
+				break;
+			wait_until(s, until);
+		}
+		if (now >= retryAtMs) {
+			pOuts = s->pOutHead;
+			pOutTail = s->pOutTail;
+			nOut = s->nOut;
+			s->pOutHead = s->pOutTail = NULL;
+			s->nOut = 0;
+			pAsks = s->pAsk;
+			s->pAsk = NULL;
+		} else {
+			nOut = 0;
+		}
+		pNotes = s->pNotes;
+		s->pNotes = NULL;
+		stop = s->stop;
+		pthread_mutex_unlock(&s->mu);
+
+		if (pOuts || pAsks) {
+			ClaimMsg *m;
+			s->nBatch++;
+			s->nBatchResults += nOut;
+			for (m = pAsks; m; m = m->pNext)
+				s->nBatchClaims++;
+			if (write_batch(s, pOuts, nOut, pAsks) == 0) {
+				while (pOuts) {
+					PendingOutcome *pNext = pOuts->pNext;
+					pending_outcome_free(pOuts);
+					pOuts = pNext;
+				}
+				oldestMs = 0;
+			} else {
+				/* Keep the results for the next try, ahead of newer ones. */
+				pthread_mutex_lock(&s->mu);
+				pOutTail->pNext = s->pOutHead;
+				s->pOutHead = pOuts;
+				if (!s->pOutTail)
+					s->pOutTail = pOutTail;
+				s->nOut += nOut;
+				pthread_mutex_unlock(&s->mu);
+				pOuts = NULL;
+				retryAtMs = time_mono_ms() + 100;
+				if (stop && ++stopFailures >= 5) {
+					/* Give up: the leases expire and other executors redo the work. */
+					log_event(LOG_ERROR, "cannot write results while stopping; giving up",
+						  "results=%d", nOut);
+					giveUp = 1;
+				}
+			}
+			if (pAsks) {
+				ClaimMsg **pp;
+				pthread_mutex_lock(&s->mu);
+				for (pp = &s->pReply; *pp; pp = &(*pp)->pNext) {
+				}
+				*pp = pAsks;
+				pthread_mutex_unlock(&s->mu);
+				curl_multi_wakeup(s->pMulti);
+			}
+		}
+		if (pNotes) {
+			write_notes(s, pNotes);
+			notes_free(pNotes);
+		}
+		if (giveUp)
+			break;
+		if (stop) {
+			int empty;
+			pthread_mutex_lock(&s->mu);
+			empty = !s->pOutHead && !s->pNotes;
+			pthread_mutex_unlock(&s->mu);
+			if (empty)
+				break;
+			continue;
+		}
+		run_periodic(s, &t, time_mono_ms());
+	}
+	heartbeat(s);
+	log_event(LOG_INFO, "database thread stopped", "transactions=%lld results=%lld claims=%lld",
+		  (long long)s->nBatch, (long long)s->nBatchResults, (long long)s->nBatchClaims);
+	if (store_worker_stopped(s->db, s->zWorkerId) != DB_OK)
+		log_event(LOG_WARN, "cannot mark the worker stopped", "error=\"%s\"", db_errmsg(s->db));
+	return NULL;
+}
+
+/*
+ * The checkpoint thread: copies the write-ahead log back into the database
+ * every CHECKPOINT_MS on its own connection, so that the write thread's
+ * commits never wait for a checkpoint and its fsync.
+ */
+static void *checkpoint_main(void *pArg)
+{
+	DbShared *s = pArg;
+	int stop = 0;
+	while (!stop) {
+		int64_t next = time_mono_ms() + CHECKPOINT_MS;
+		pthread_mutex_lock(&s->mu);
+		while (!s->stop && time_mono_ms() < next)
+			wait_until(s, next);
+		stop = s->stop;
+		pthread_mutex_unlock(&s->mu);
+		if (store_wal_checkpoint(s->dbCheckpoint) != DB_OK)
+			log_event(LOG_DEBUG, "checkpoint did not complete", "error=\"%s\"",
+				  db_errmsg(s->dbCheckpoint));
+	}
+	return NULL;
+}
+
+int dbthread_start(DbShared *s)
+{
+	pthread_condattr_t attr;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	s->remaining = -1;
+	if (pthread_create(&s->thread, NULL, dbthread_main, s) != 0) {
+		log_event(LOG_ERROR, "cannot start the database thread", "error=\"%s\"", strerror(errno));
+		return -1;
+	}
+	if (s->dbCheckpoint && pthread_create(&s->checkpointThread, NULL, checkpoint_main, s) != 0) {
+		log_event(LOG_WARN, "cannot start the checkpoint thread", "error=\"%s\"", strerror(errno));
+		s->dbCheckpoint = NULL;
+	}
+	return 0;
+}
+
+void dbthread_stop(DbShared *s)
+{
+	PendingOutcome *p;
+	pthread_mutex_lock(&s->mu);
+	s->stop = 1;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->thread, NULL);
+	if (s->dbCheckpoint)
+		pthread_join(s->checkpointThread, NULL);
+	/* Whatever the thread could not write stays unwritten: its leases expire. */
+	while ((p = s->pOutHead)) {
+		s->pOutHead = p->pNext;
+		pending_outcome_free(p);
+	}
+	s->pOutTail = NULL;
+	claim_msg_free(s->pAsk);
+	claim_msg_free(s->pReply);
+	notes_free(s->pNotes);
+	s->pAsk = s->pReply = NULL;
+	s->pNotes = NULL;
+	json_decref(s->pInactiveRuns);
+	json_decref(s->pCheckRequests);
+	s->pInactiveRuns = s->pCheckRequests = NULL;
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->mu);
+}

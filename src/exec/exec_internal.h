@@ -1,0 +1,280 @@
+/* exec_internal.h — structures shared by the executor's event loop, probes, health checks and database thread. */
+#ifndef VR_EXEC_INTERNAL_H
+#define VR_EXEC_INTERNAL_H
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "exec/exec.h"
+#include "exec/ratelimit.h"
+#include "lib/buf.h"
+#include "lib/config.h"
+#include "providers/models.h"
+#include "providers/provider.h"
+#include "store/db.h"
+#include "store/jobs.h"
+
+/*
+ * Threads. The event-loop thread owns libcurl, the providers' limits and
+ * every probe in memory; it never writes to the database. The database
+ * thread owns the write connection: it claims jobs, commits results in
+ * batches, extends leases, takes back expired ones and sends heartbeats.
+ * They talk through DbShared (a mutex, a condition variable and lists); the
+ * database thread wakes the loop with curl_multi_wakeup().
+ */
+
+/* A models.json catalog shared by the probes that were started with it (SIGHUP swaps it). */
+typedef struct CatalogRef {
+	ModelCatalog *pCat;
+	int nRef;
+} CatalogRef;
+
+/* What a run's jobs need to know about the run. Refcounted by the probes using it. */
+typedef struct RunInfo {
+	struct RunInfo *pNext;
+	int64_t runId;
+	int hasTemperature;
+	double temperature;
+	int maxTokens;
+	int cacheOn;
+	char **azFollowup;
+	int nFollowup;
+	int nRef;
+} RunInfo;
+
+struct Probe;
+
+/* One provider's live scheduling state. */
+typedef struct ProviderRt {
+	char *zId;
+	const ProviderConf *pConf; /* in the current catalog; NULL when removed by a reload */
+	char *zKey;                /* NULL: missing */
+	TokenBucket bucket;
+	int inFlight;              /* probes started and not finished */
+	int nReady;                /* claimed, waiting for a slot or a token */
+	int nClaimAsked;           /* asked of the database thread, not yet answered */
+	struct Probe *pReadyHead, *pReadyTail;
+	int64_t pausedUntilMs;     /* epoch ms: rate limited until then */
+	int rateLimitShown;        /* provider_status.rate_limited_until is set */
+	int n429Streak;
+	int64_t nextClaimMono;     /* do not ask for jobs before this (queue was empty) */
+	int64_t nextHealthMono;
+	int healthBusy;
+	int healthWanted;
+	struct Probe *pParkedHead;  /* started probes waiting for a rate-limit pause to end */
+	struct Transfer *pHealthXfer; /* the health check under way */
+} ProviderRt;
+
+typedef enum TransferKind { XFER_PROBE, XFER_HEALTH } TransferKind;
+
+/* One HTTP exchange on the curl multi handle. */
+typedef struct Transfer {
+	TransferKind kind;
+	CURL *pEasy;
+	struct curl_slist *pHeaders;
+	HttpRequestSpec spec;
+	Buf body;
+	Buf headers;
+	int tooBig;
+	int64_t startMono;
+	struct Probe *pProbe; /* XFER_PROBE */
+	ProviderRt *pProv;    /* XFER_HEALTH */
+} Transfer;
+
+/* A claimed job and the conversation under way. */
+typedef struct Probe {
+	struct Probe *pNext;       /* ready queue / active list */
+	struct Probe *pPrevActive, *pNextActive;
+	int64_t jobId, runId, scenarioId, sampleIndex, attempt, maxAttempts;
+	char *zProvider, *zModelId, *zModelVersion;
+	char *zFirstPrompt;        /* preamble + prompt */
+	ProviderRt *pProv;
+	CatalogRef *pCatRef;
+	const ProviderConf *pProvConf;
+	const ModelConf *pModel;
+	RunInfo *pRun;
+	int turn;                  /* the user turn being sent, 0-based */
+	int nTurn;                 /* 1 + follow-ups */
+	char **azAnswer;           /* answers so far */
+	int sendTemperature;
+	int temperatureDropped;
+	Buf turns;                 /* JSON text of the turns array so far (without the closing bracket) */
+	int64_t inTok, outTok, words;
+	int nCacheHit;
+	char **azCacheHash, **azCacheResp;
+	int nCache;
+	int64_t startedMs, startMono;
+	int64_t turnStartMs, turnStartMono;
+	char zHash[65];            /* cache key of the turn being sent */
+	Transfer *pXfer;
+	int started;               /* holds a slot (dispatched) */
+} Probe;
+
+/* A finished job on its way to the database thread. Everything is owned. */
+typedef struct PendingOutcome {
+	struct PendingOutcome *pNext;
+	JobOutcomeKind kind;
+	int64_t jobId, runId, attempt, startedMs, durationMs, notBeforeMs;
+	int httpStatus;
+	const char *zErrorClass;   /* static */
+	char *zMessage;
+	/* JOB_OUTCOME_DONE */
+	int64_t scenarioId, sampleIndex;
+	char *zProvider, *zModelId, *zModelVersion;
+	char *zTurns;
+	int64_t turnCount, words, inTok, outTok;
+	int hasPrice;
+	double priceIn, priceOut;
+	char *zDecisionPrompt, *zDecisionResponse;
+	int cacheHit, temperatureDropped;
+	char **azCacheHash, **azCacheResp;
+	int nCache;
+} PendingOutcome;
+
+/* A request for jobs, and its answer. */
+typedef struct ClaimMsg {
+	struct ClaimMsg *pNext;
+	char *zProvider;
+	int nAsked;
+	json_t *pJobs;             /* the answer; NULL on a database error */
+} ClaimMsg;
+
+/* A provider_status change to write. */
+typedef enum NoteKind { NOTE_RATE_LIMIT, NOTE_HEALTH, NOTE_CONFIGURED } NoteKind;
+typedef struct ProviderNote {
+	struct ProviderNote *pNext;
+	NoteKind kind;
+	char *zProvider;
+	char *zText;               /* rate-limited-until ISO time or NULL; health error or NULL */
+	int connected;             /* NOTE_HEALTH: connected; NOTE_CONFIGURED: has a key */
+	int64_t latencyMs;
+} ProviderNote;
+
+/* State shared by the two threads; every field below mu is guarded by it. */
+typedef struct DbShared {
+	/* fixed at start */
+	Db *db;
+	const char *zOwner;
+	const char *zWorkerId;
+	char zHost[256];
+	char zStartedAt[32];
+	int64_t leaseMs;
+	int once;
+	CURLM *pMulti;
+	pthread_t thread;
+	Db *dbCheckpoint;          /* the checkpoint thread's connection */
+	pthread_t checkpointThread;
+
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	PendingOutcome *pOutHead, *pOutTail;
+	int nOut;
+	ClaimMsg *pAsk;            /* asked by the loop */
+	ClaimMsg *pReply;          /* answered by the database thread */
+	ProviderNote *pNotes;
+	json_t *pInactiveRuns;     /* run ids to release ready jobs of; taken by the loop */
+	json_t *pCheckRequests;    /* provider ids the web app wants checked; taken by the loop */
+	int64_t remaining;         /* --once: jobs left in active runs, -1 unknown */
+	int stop;                  /* loop finished: flush and exit */
+	int fatal;                 /* the database thread gave up */
+	int64_t inFlight, nDone, nFailed; /* for heartbeats */
+	int64_t nBatch, nBatchResults, nBatchClaims; /* database thread statistics (its own) */
+} DbShared;
+
+/* The event loop's state (loop.c; transfers and the response memo in transfer.c). */
+#define MAX_RESPONSE_BYTES (16u * 1024u * 1024u)
+#define EASY_POOL_MAX 1024
+#define MEMO_SLOTS 1024
+
+/* One remembered response (direct-mapped by hash). */
+typedef struct MemoSlot {
+	int64_t runId;
+	char zHash[65];
+	char *zBody;
+} MemoSlot;
+
+struct Loop {
+	ExecOptions opt;
+	Config config;
+	DbShared shared;
+	Db *dbWrite;
+	Db *dbRead;              /* the loop's own read connection: run settings, cache lookups */
+	Db *dbCheckpoint;        /* the checkpoint thread's connection */
+	CURLM *pMulti;
+	CatalogRef *pCatRef;
+	ProviderRt **apProv;
+	int nProv;
+	RunInfo *pRuns;
+	Probe *pActive;          /* started probes (doubly linked) */
+	int inFlight;            /* started probes */
+	int nReady;
+	int nAsked;
+	int maxInFlight;
+	int draining;
+	int64_t drainDeadline;
+	CURL **apEasy;           /* idle easy handles, reused for their buffers */
+	int nEasy;
+	uint64_t rng;
+	int64_t remaining;
+	char zWorkerId[128];
+	char zOwner[160];
+	int64_t nDone, nFailed;
+	MemoSlot aMemo[MEMO_SLOTS];
+};
+
+
+/* dbthread.c */
+int dbthread_start(DbShared *s);
+/* Ask the database thread to flush everything and stop; waits for it. */
+void dbthread_stop(DbShared *s);
+void dbshared_post_outcome(DbShared *s, PendingOutcome *p);
+void dbshared_post_claim(DbShared *s, const char *zProvider, int n);
+void dbshared_post_note(DbShared *s, ProviderNote *p);
+/* Queue a provider_status change (copies the strings). */
+void dbshared_note(DbShared *s, NoteKind kind, const char *zProvider, const char *zText, int connected,
+		   int64_t latencyMs);
+void pending_outcome_free(PendingOutcome *p);
+
+/* probe.c — one job's conversation. The Loop is the event loop (loop.c). */
+struct Loop;
+/* Start (or continue after a cache hit) the probe: sends the next turn or finishes. */
+void probe_advance(struct Loop *L, Probe *p);
+/* A transfer of this probe finished (curl result and HTTP status). */
+void probe_on_transfer_done(struct Loop *L, Probe *p, CURLcode cc, long httpStatus);
+/* Give the job back without counting the attempt (shutdown, paused run). */
+void probe_release(struct Loop *L, Probe *p);
+void probe_free(Probe *p);
+
+/* health.c */
+void health_start(struct Loop *L, ProviderRt *pr);
+void health_on_done(struct Loop *L, Transfer *t, CURLcode cc, long httpStatus);
+
+/* loop.c services used by probe.c and health.c */
+Transfer *loop_transfer_new(struct Loop *L, TransferKind kind);
+/* Add a prepared transfer (spec filled) to the multi handle; 0, or -1 (transfer freed). */
+int loop_transfer_start(struct Loop *L, Transfer *t, long timeoutMs);
+void loop_transfer_free(struct Loop *L, Transfer *t);
+/* Park a started probe until its provider's rate-limit pause ends. */
+void loop_park(struct Loop *L, Probe *p);
+/* The provider answered 429: pause it for retryAfterMs (or a growing default). */
+void loop_provider_rate_limited(struct Loop *L, ProviderRt *pr, int64_t retryAfterMs);
+/* The provider answered: clear a shown rate limit that has passed. */
+void loop_provider_ok(struct Loop *L, ProviderRt *pr);
+/* The probe finished with this outcome (already posted): free it and its slot. */
+void loop_probe_finished(struct Loop *L, Probe *p, JobOutcomeKind kind);
+/*
+ * The loop's memory of recent cacheable responses, so that a repeat asked
+ * before the database thread has committed the cache row still hits.
+ * loop_memo_get returns a borrowed body (valid until the next put) or NULL.
+ */
+const char *loop_memo_get(struct Loop *L, int64_t runId, const char *zHash);
+void loop_memo_put(struct Loop *L, int64_t runId, const char *zHash, const char *zBody, size_t nBody);
+DbShared *loop_shared(struct Loop *L);
+Db *loop_read_db(struct Loop *L);
+const char *loop_key_file(struct Loop *L);
+int64_t loop_backoff_base_ms(struct Loop *L);
+uint64_t *loop_rng(struct Loop *L);
+
+#endif

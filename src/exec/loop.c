@@ -1,0 +1,803 @@
+/* loop.c — valuerankd's event loop: curl_multi, per-provider limits, claiming, dispatch, signals, shutdown. */
+#include "exec/exec_internal.h"
+#include "exec/webhook.h"
+#include "domain/expand.h"
+#include "lib/config.h"
+#include "lib/log.h"
+#include "lib/timeutil.h"
+#include "lib/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define HEALTH_EVERY_MS (10 * 60 * 1000)
+#define MAX_FOLLOWUPS 64
+
+/* Written by the signal handlers, read by the loop. */
+static int iSignalPipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	char c = sig == SIGHUP ? 'H' : 'T';
+	if (iSignalPipe[1] >= 0 && write(iSignalPipe[1], &c, 1) < 0) {
+		/* nothing to do: the pipe is full, a wake-up is already pending */
+	}
+	errno = saved;
+}
+
+DbShared *loop_shared(struct Loop *L)
+{
+	return &L->shared;
+}
+
+Db *loop_read_db(struct Loop *L)
+{
+	return L->dbRead;
+}
+
+const char *loop_key_file(struct Loop *L)
+{
+	return L->config.zKeyFile;
+}
+
+int64_t loop_backoff_base_ms(struct Loop *L)
+{
+	return L->opt.backoffBaseMs;
+}
+
+uint64_t *loop_rng(struct Loop *L)
+{
+	return &L->rng;
+}
+
+/* ---- catalogs, providers, runs ------------------------------------------ */
+
+static void catalog_unref(CatalogRef *c)
+{
+	if (c && --c->nRef == 0) {
+		models_free(c->pCat);
+		free(c);
+	}
+}
+
+static ProviderRt *provider_find(struct Loop *L, const char *zId)
+{
+	int i;
+	for (i = 0; i < L->nProv; i++)
+		if (strcmp(L->apProv[i]->zId, zId) == 0)
+			return L->apProv[i];
+	return NULL;
+}
+
+static void release_ready_if(struct Loop *L, ProviderRt *pr, int64_t runId);
+
+/*
+ * Make pCat the current catalog: providers get its limits and re-read keys
+ * (registered as log secrets); providers no longer listed stop claiming.
+ * Takes ownership of pCat.
+ */
+static void catalog_install(struct Loop *L, ModelCatalog *pCat)
+{
+	CatalogRef *pRef = xcalloc(1, sizeof(*pRef));
+	int i;
+	int64_t now = time_mono_ms();
+	pRef->pCat = pCat;
+	pRef->nRef = 1;
+	for (i = 0; i < L->nProv; i++)
+		L->apProv[i]->pConf = NULL;
+	for (i = 0; i < pCat->nProvider; i++) {
+		const ProviderConf *pc = &pCat->aProvider[i];
+		ProviderRt *pr = provider_find(L, pc->zId);
+		if (!pr) {
+			pr = xcalloc(1, sizeof(*pr));
+			pr->zId = xstrdup(pc->zId);
+			bucket_init(&pr->bucket, pc->requestsPerMinute, now);
+			L->apProv = xrealloc(L->apProv, sizeof(*L->apProv) * (size_t)(L->nProv + 1));
+			L->apProv[L->nProv++] = pr;
+		} else {
+			bucket_set_rate(&pr->bucket, pc->requestsPerMinute, now);
+		}
+		pr->pConf = pc;
+		free(pr->zKey);
+		pr->zKey = models_provider_key(pc, L->config.zKeyFile);
+		if (pr->zKey && *pr->zKey)
+			log_add_secret(pr->zKey);
+		pr->healthWanted = 1;
+		dbshared_note(&L->shared, NOTE_CONFIGURED, pr->zId, NULL, pr->zKey != NULL, 0);
+	}
+	for (i = 0; i < L->nProv; i++)
+		if (!L->apProv[i]->pConf)
+			release_ready_if(L, L->apProv[i], -1);
+	catalog_unref(L->pCatRef);
+	L->pCatRef = pRef;
+}
+
+static void run_info_free(RunInfo *r)
+{
+	int i;
+	for (i = 0; i < r->nFollowup; i++)
+		free(r->azFollowup[i]);
+	free(r->azFollowup);
+	free(r);
+}
+
+/* The settings of a run, read once and shared by its probes; NULL if unreadable. */
+static RunInfo *run_info_get(struct Loop *L, int64_t runId)
+{
+	RunInfo *r;
+	json_t *pInfo, *pConfig, *pFollowups, *pF, *pTemp;
+	size_t i;
+	for (r = L->pRuns; r; r = r->pNext)
+		if (r->runId == runId) {
+			r->nRef++;
+			return r;
+		}
+	pInfo = store_run_exec_info(L->dbRead, runId);
+	if (!pInfo)
+		return NULL;
+	r = xcalloc(1, sizeof(*r));
+	r->runId = runId;
+	pConfig = json_object_get(pInfo, "config");
+	pTemp = json_object_get(pConfig, "temperature");
+	if (json_is_number(pTemp)) {
+		r->hasTemperature = 1;
+		r->temperature = json_number_value(pTemp);
+	}
+	r->maxTokens = (int)json_integer_value(json_object_get(pConfig, "max_tokens"));
+	r->cacheOn = json_is_true(json_object_get(pConfig, "cache"));
+	pFollowups = json_object_get(json_object_get(pInfo, "definition"), "followups");
+	json_array_foreach(pFollowups, i, pF) {
+		const char *z = json_string_value(json_object_get(pF, "prompt"));
+		if (!z || r->nFollowup >= MAX_FOLLOWUPS)
+			continue;
+		r->azFollowup = xrealloc(r->azFollowup, sizeof(char *) * (size_t)(r->nFollowup + 1));
+		r->azFollowup[r->nFollowup++] = xstrdup(z);
+	}
+	json_decref(pInfo);
+	r->nRef = 1;
+	r->pNext = L->pRuns;
+	L->pRuns = r;
+	return r;
+}
+
+static void run_info_unref(struct Loop *L, RunInfo *r)
+{
+	RunInfo **pp;
+	if (!r || --r->nRef > 0)
+		return;
+	for (pp = &L->pRuns; *pp; pp = &(*pp)->pNext)
+		if (*pp == r) {
+			*pp = r->pNext;
+			break;
+		}
+	run_info_free(r);
+}
+
+/* ---- probes -------------------------------------------------------------- */
+
+static void ready_push(ProviderRt *pr, Probe *p)
+{
+	p->pNext = NULL;
+	if (pr->pReadyTail)
+		pr->pReadyTail->pNext = p;
+	else
+		pr->pReadyHead = p;
+	pr->pReadyTail = p;
+	pr->nReady++;
+}
+
+static Probe *ready_pop(ProviderRt *pr)
+{
+	Probe *p = pr->pReadyHead;
+	if (!p)
+		return NULL;
+	pr->pReadyHead = p->pNext;
+	if (!pr->pReadyHead)
+		pr->pReadyTail = NULL;
+	pr->nReady--;
+	p->pNext = NULL;
+	return p;
+}
+
+/* Give back the ready (unstarted) jobs of one run (runId -1: all) of a provider. */
+static void release_ready_if(struct Loop *L, ProviderRt *pr, int64_t runId)
+{
+	Probe *pKeepHead = NULL, *pKeepTail = NULL, *p;
+	int nKeep = 0;
+	while ((p = ready_pop(pr))) {
+		L->nReady--;
+		if (runId < 0 || p->runId == runId) {
+			probe_release(L, p);
+		} else {
+			p->pNext = NULL;
+			if (pKeepTail)
+				pKeepTail->pNext = p;
+			else
+				pKeepHead = p;
+			pKeepTail = p;
+			nKeep++;
+		}
+	}
+	pr->pReadyHead = pKeepHead;
+	pr->pReadyTail = pKeepTail;
+	pr->nReady = nKeep;
+	L->nReady += nKeep;
+}
+
+/* A probe for a claimed job row; NULL (job released) when its run cannot be read. */
+static Probe *probe_from_row(struct Loop *L, ProviderRt *pr, json_t *pRow)
+{
+	Probe *p = xcalloc(1, sizeof(*p));
+	p->jobId = json_integer_value(json_object_get(pRow, "id"));
+	p->runId = json_integer_value(json_object_get(pRow, "run_id"));
+	p->scenarioId = json_integer_value(json_object_get(pRow, "scenario_id"));
+	p->sampleIndex = json_integer_value(json_object_get(pRow, "sample_index"));
+	p->attempt = json_integer_value(json_object_get(pRow, "attempts"));
+	p->maxAttempts = json_integer_value(json_object_get(pRow, "max_attempts"));
+	p->zProvider = xstrdup(pr->zId);
+	p->zModelId = xstrdup(json_string_value(json_object_get(pRow, "model_id")));
+	p->zModelVersion = xstrdup(json_string_value(json_object_get(pRow, "model_version")));
+	p->zFirstPrompt = scenario_full_prompt(json_string_value(json_object_get(pRow, "preamble")),
+					       json_string_value(json_object_get(pRow, "prompt")));
+	p->pProv = pr;
+	p->pCatRef = L->pCatRef;
+	L->pCatRef->nRef++;
+	p->pProvConf = pr->pConf;
+	p->pModel = pr->pConf ? models_find(L->pCatRef->pCat, pr->zId, p->zModelId) : NULL;
+	p->sendTemperature = 1;
+	p->pRun = run_info_get(L, p->runId);
+	p->nTurn = 1 + (p->pRun ? p->pRun->nFollowup : 0);
+	p->azAnswer = xcalloc((size_t)p->nTurn, sizeof(char *));
+	if (!p->pRun) {
+		log_event(LOG_WARN, "cannot read the run of a claimed job; giving it back", "run=%lld job=%lld",
+			  (long long)p->runId, (long long)p->jobId);
+		probe_release(L, p);
+		return NULL;
+	}
+	return p;
+}
+
+void loop_probe_finished(struct Loop *L, Probe *p, JobOutcomeKind kind)
+{
+	if (p->started) {
+		if (p->pPrevActive)
+			p->pPrevActive->pNextActive = p->pNextActive;
+		else
+			L->pActive = p->pNextActive;
+		if (p->pNextActive)
+			p->pNextActive->pPrevActive = p->pPrevActive;
+		p->pProv->inFlight--;
+		L->inFlight--;
+	}
+	if (p->pXfer) {
+		loop_transfer_free(L, p->pXfer);
+		p->pXfer = NULL;
+	}
+	if (kind == JOB_OUTCOME_FAIL)
+		L->nFailed++;
+	else if (kind == JOB_OUTCOME_DONE)
+		L->nDone++;
+	run_info_unref(L, p->pRun);
+	catalog_unref(p->pCatRef);
+	probe_free(p);
+}
+
+void loop_park(struct Loop *L, Probe *p)
+{
+	(void)L;
+	p->pNext = p->pProv->pParkedHead;
+	p->pProv->pParkedHead = p;
+}
+
+void loop_provider_rate_limited(struct Loop *L, ProviderRt *pr, int64_t retryAfterMs)
+{
+	int64_t wait = retryAfterMs, until;
+	char zUntil[TIME_ISO_LEN];
+	pr->n429Streak++;
+	if (wait <= 0) {
+		int i;
+		wait = 1000;
+		for (i = 1; i < pr->n429Streak && wait < BACKOFF_CAP_MS; i++)
+			wait *= 2;
+		if (wait > BACKOFF_CAP_MS)
+			wait = BACKOFF_CAP_MS;
+	}
+	until = time_now_ms() + wait + 10;
+	if (until <= pr->pausedUntilMs)
+		return;
+	pr->pausedUntilMs = until;
+	pr->rateLimitShown = 1;
+	time_iso_from_epoch(zUntil, (time_t)((until + 999) / 1000));
+	dbshared_note(&L->shared, NOTE_RATE_LIMIT, pr->zId, zUntil, 0, 0);
+	log_event(LOG_WARN, "provider rate limited; waiting", "provider=%s until=%s wait_ms=%lld", pr->zId,
+		  zUntil, (long long)wait);
+}
+
+void loop_provider_ok(struct Loop *L, ProviderRt *pr)
+{
+	if (time_now_ms() < pr->pausedUntilMs)
+		return;
+	pr->n429Streak = 0;
+	if (pr->rateLimitShown) {
+		pr->rateLimitShown = 0;
+		dbshared_note(&L->shared, NOTE_RATE_LIMIT, pr->zId, NULL, 0, 0);
+	}
+}
+
+/* ---- scheduling ---------------------------------------------------------- */
+
+static int provider_parallel(const ProviderRt *pr)
+{
+	return pr->pConf && pr->pConf->maxParallel > 0 ? pr->pConf->maxParallel : 1;
+}
+
+/* Start ready probes while the provider's slots, tokens and pause and the global cap allow. */
+static void dispatch(struct Loop *L)
+{
+	int i;
+	int64_t nowEpoch = time_now_ms();
+	for (i = 0; i < L->nProv; i++) {
+		ProviderRt *pr = L->apProv[i];
+		if (pr->pausedUntilMs > nowEpoch)
+			continue;
+		while (pr->pParkedHead) {
+			Probe *p = pr->pParkedHead;
+			pr->pParkedHead = p->pNext;
+			p->pNext = NULL;
+			probe_advance(L, p);
+		}
+		while (pr->pReadyHead && L->inFlight < L->maxInFlight && pr->inFlight < provider_parallel(pr) &&
+		       bucket_available(&pr->bucket, time_mono_ms()) >= 1) {
+			Probe *p = ready_pop(pr);
+			L->nReady--;
+			p->started = 1;
+			p->startedMs = time_now_ms();
+			p->startMono = time_mono_ms();
+			p->pPrevActive = NULL;
+			p->pNextActive = L->pActive;
+			if (L->pActive)
+				L->pActive->pPrevActive = p;
+			L->pActive = p;
+			pr->inFlight++;
+			L->inFlight++;
+			probe_advance(L, p);
+		}
+	}
+}
+
+/* Ask the database thread for jobs where slots (plus a little prefetch) and tokens allow. */
+static void ask_claims(struct Loop *L, int64_t now)
+{
+	int globalPrefetch = L->maxInFlight / 2 > 4 ? L->maxInFlight / 2 : 4;
+	int globalHave = L->inFlight + L->nReady + L->nAsked;
+	int64_t nowEpoch = time_now_ms();
+	int i;
+	for (i = 0; i < L->nProv; i++) {
+		ProviderRt *pr = L->apProv[i];
+		int cap, prefetch, have, want, tokLimit;
+		if (!pr->pConf || now < pr->nextClaimMono || pr->pausedUntilMs > nowEpoch)
+			continue;
+		cap = provider_parallel(pr) < L->maxInFlight ? provider_parallel(pr) : L->maxInFlight;
+		/* Claims are write transactions: ask for a good handful at a time and keep
+		 * half a round of jobs ready, so a freed slot never waits for the database. */
+		prefetch = cap / 2 > 2 ? cap / 2 : 2;
+		have = pr->inFlight + pr->nReady + pr->nClaimAsked;
+		want = cap + prefetch - have;
+		tokLimit = bucket_available(&pr->bucket, now) + 1 - pr->nReady - pr->nClaimAsked;
+		if (want > tokLimit)
+			want = tokLimit;
+		if (want > L->maxInFlight + globalPrefetch - globalHave)
+			want = L->maxInFlight + globalPrefetch - globalHave;
+		if (want <= 0)
+			continue;
+		if (have > 0 && want < (cap / 4 > 1 ? cap / 4 : 1))
+			continue;
+		dbshared_post_claim(&L->shared, pr->zId, want);
+		pr->nClaimAsked += want;
+		L->nAsked += want;
+		globalHave += want;
+	}
+}
+
+/* How long the loop may sleep, in ms. */
+static int poll_timeout(struct Loop *L, int64_t now)
+{
+	int64_t t = L->opt.pollMs, nowEpoch = time_now_ms();
+	int i;
+	for (i = 0; i < L->nProv; i++) {
+		ProviderRt *pr = L->apProv[i];
+		if (pr->pausedUntilMs > nowEpoch) {
+			if (pr->pausedUntilMs - nowEpoch < t)
+				t = pr->pausedUntilMs - nowEpoch;
+		} else if (pr->pReadyHead && pr->inFlight < provider_parallel(pr)) {
+			int64_t w = bucket_wait_ms(&pr->bucket, now);
+			if (w < t)
+				t = w;
+		}
+		if (pr->nextClaimMono > now && pr->nextClaimMono - now < t)
+			t = pr->nextClaimMono - now;
+		else if (pr->pConf && !L->draining && bucket_available(&pr->bucket, now) == 0 &&
+			 pr->inFlight + pr->nReady + pr->nClaimAsked < provider_parallel(pr) &&
+			 bucket_wait_ms(&pr->bucket, now) < t)
+			t = bucket_wait_ms(&pr->bucket, now); /* claims wait for tokens */
+	}
+	if (L->draining && t > 50)
+		t = 50;
+	if (L->opt.once && t > 100)
+		t = 100;
+	if (t < 0)
+		t = 0;
+	return (int)t;
+}
+
+/* ---- messages from the database thread ---------------------------------- */
+
+static void take_shared(struct Loop *L, int64_t now)
+{
+	ClaimMsg *pReplies, *m;
+	json_t *pInactive, *pChecks, *pId;
+	size_t i;
+	int j;
+	pthread_mutex_lock(&L->shared.mu);
+	pReplies = L->shared.pReply;
+	L->shared.pReply = NULL;
+	pInactive = L->shared.pInactiveRuns;
+	L->shared.pInactiveRuns = NULL;
+	pChecks = L->shared.pCheckRequests;
+	L->shared.pCheckRequests = NULL;
+	L->remaining = L->shared.remaining;
+	L->shared.inFlight = L->inFlight;
+	L->shared.nDone = L->nDone;
+	L->shared.nFailed = L->nFailed;
+	pthread_mutex_unlock(&L->shared.mu);
+	while ((m = pReplies)) {
+		ProviderRt *pr = provider_find(L, m->zProvider);
+		json_t *pRow;
+		size_t nGot = m->pJobs ? json_array_size(m->pJobs) : 0;
+		pReplies = m->pNext;
+		if (pr) {
+			pr->nClaimAsked -= m->nAsked;
+			if ((int)nGot < m->nAsked)
+				pr->nextClaimMono = now + L->opt.pollMs;
+		}
+		L->nAsked -= m->nAsked;
+		json_array_foreach(m->pJobs, i, pRow) {
+			Probe *p;
+			if (!pr)
+				break;
+			p = probe_from_row(L, pr, pRow);
+			if (!p)
+				continue;
+			if (L->draining || !pr->pConf) {
+				probe_release(L, p);
+			} else {
+				ready_push(pr, p);
+				L->nReady++;
+			}
+		}
+		free(m->zProvider);
+		json_decref(m->pJobs);
+		free(m);
+	}
+	json_array_foreach(pInactive, i, pId)
+		for (j = 0; j < L->nProv; j++)
+			release_ready_if(L, L->apProv[j], json_integer_value(pId));
+	json_array_foreach(pChecks, i, pId) {
+		ProviderRt *pr = provider_find(L, json_string_value(pId));
+		if (pr)
+			pr->healthWanted = 1;
+	}
+	json_decref(pInactive);
+	json_decref(pChecks);
+}
+
+/* ---- finished transfers ------------------------------------------------- */
+
+static void read_transfers(struct Loop *L)
+{
+	CURLMsg *pMsg;
+	int nLeft;
+	while ((pMsg = curl_multi_info_read(L->pMulti, &nLeft))) {
+		Transfer *t = NULL;
+		long status = 0;
+		CURLcode cc;
+		if (pMsg->msg != CURLMSG_DONE)
+			continue;
+		cc = pMsg->data.result;
+		curl_easy_getinfo(pMsg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		curl_easy_getinfo(pMsg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+		if (!t)
+			continue;
+		if (t->kind == XFER_HEALTH) {
+			t->pProv->pHealthXfer = NULL;
+			health_on_done(L, t, cc, status);
+			loop_transfer_free(L, t);
+		} else {
+			probe_on_transfer_done(L, t->pProbe, cc, status);
+		}
+	}
+}
+
+static void run_health_checks(struct Loop *L, int64_t now)
+{
+	int i;
+	for (i = 0; i < L->nProv; i++) {
+		ProviderRt *pr = L->apProv[i];
+		if (!pr->pConf || pr->healthBusy)
+			continue;
+		if (pr->healthWanted || now >= pr->nextHealthMono) {
+			pr->nextHealthMono = now + HEALTH_EVERY_MS;
+			health_start(L, pr);
+		}
+	}
+}
+
+/* SIGHUP: read models.json again; keep the old catalog when the new one is invalid. */
+static void reload_models(struct Loop *L)
+{
+	char zErr[512];
+	ModelCatalog *pCat = models_load(L->config.zModels, zErr, sizeof(zErr));
+	if (!pCat) {
+		log_event(LOG_ERROR, "models.json not reloaded; keeping the previous catalog", "error=\"%s\"",
+			  zErr);
+		return;
+	}
+	catalog_install(L, pCat);
+	log_event(LOG_INFO, "models.json reloaded", "providers=%d models=%d", pCat->nProvider, pCat->nModel);
+}
+
+static void start_drain(struct Loop *L, const char *zWhy)
+{
+	int i;
+	if (L->draining)
+		return;
+	L->draining = 1;
+	L->drainDeadline = time_mono_ms() + (int64_t)L->opt.graceS * 1000;
+	log_event(LOG_INFO, "stopping: no new claims; finishing in-flight work", "reason=%s in_flight=%d grace_s=%d",
+		  zWhy, L->inFlight, L->opt.graceS);
+	for (i = 0; i < L->nProv; i++)
+		release_ready_if(L, L->apProv[i], -1);
+}
+
+/* Abort every started probe and give its job back (grace period over). */
+static void release_active(struct Loop *L)
+{
+	int i;
+	for (i = 0; i < L->nProv; i++)
+		L->apProv[i]->pParkedHead = NULL;
+	while (L->pActive)
+		probe_release(L, L->pActive);
+}
+
+static int drain_signals(struct Loop *L)
+{
+	char ac[64];
+	ssize_t n;
+	int i, hup = 0;
+	while ((n = read(iSignalPipe[0], ac, sizeof(ac))) > 0)
+		for (i = 0; i < n; i++) {
+			if (ac[i] == 'H')
+				hup = 1;
+			else
+				start_drain(L, "signal");
+		}
+	return hup;
+}
+
+/* ---- start and stop ------------------------------------------------------ */
+
+static int install_signals(void)
+{
+	struct sigaction sa;
+	if (pipe(iSignalPipe) != 0)
+		return -1;
+	fcntl(iSignalPipe[0], F_SETFL, O_NONBLOCK);
+	fcntl(iSignalPipe[1], F_SETFL, O_NONBLOCK);
+	fcntl(iSignalPipe[0], F_SETFD, FD_CLOEXEC);
+	fcntl(iSignalPipe[1], F_SETFD, FD_CLOEXEC);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+void exec_options_defaults(ExecOptions *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->pollMs = 200;
+	o->graceS = 20;
+	o->leaseMs = 60000;
+	o->backoffBaseMs = BACKOFF_BASE_MS;
+}
+
+/* Open config, catalog and database; 0 or -1 with the reason logged. */
+static int loop_open(struct Loop *L, const ExecOptions *o)
+{
+	char zErr[512];
+	ModelCatalog *pCat;
+	char zRand[9];
+	L->opt = *o;
+	if (config_load(&L->config, o->zConfigPath, zErr, sizeof(zErr))) {
+		log_event(LOG_ERROR, "cannot read the configuration", "error=\"%s\"", zErr);
+		return -1;
+	}
+	if (o->zDbPath)
+		config_set_database(&L->config, o->zDbPath);
+	L->maxInFlight = o->maxInFlight > 0 ? o->maxInFlight : L->config.maxInFlight;
+	if (L->maxInFlight < 1)
+		L->maxInFlight = 1;
+	pCat = models_load(L->config.zModels, zErr, sizeof(zErr));
+	if (!pCat) {
+		log_event(LOG_ERROR, "cannot load models.json", "error=\"%s\"", zErr);
+		return -1;
+	}
+	L->dbWrite = db_open(L->config.zDatabase, zErr, sizeof(zErr));
+	if (!L->dbWrite || db_schema_check(L->dbWrite, zErr, sizeof(zErr)) != 0) {
+		log_event(LOG_ERROR, "refusing to start", "error=\"%s\"", zErr);
+		models_free(pCat);
+		return -1;
+	}
+	if (store_jobs_tune(L->dbWrite) != DB_OK)
+		log_event(LOG_WARN, "cannot tune the database connection", "error=\"%s\"", db_errmsg(L->dbWrite));
+	L->dbRead = db_open(L->config.zDatabase, zErr, sizeof(zErr));
+	L->dbCheckpoint = db_open(L->config.zDatabase, zErr, sizeof(zErr));
+	if (!L->dbRead || !L->dbCheckpoint) {
+		log_event(LOG_ERROR, "cannot open the database", "error=\"%s\"", zErr);
+		models_free(pCat);
+		return -1;
+	}
+	if (o->zId) {
+		str_copy(L->zWorkerId, sizeof(L->zWorkerId), o->zId);
+	} else {
+		char zHost[100] = "localhost";
+		gethostname(zHost, sizeof(zHost) - 1);
+		snprintf(L->zWorkerId, sizeof(L->zWorkerId), "%s-%d", zHost, (int)getpid());
+	}
+	/* The lease owner is unique per process lifetime, so a restarted daemon
+	 * never extends or completes the leases of its dead predecessor. */
+	random_hex(zRand, 4);
+	snprintf(L->zOwner, sizeof(L->zOwner), "%s/%s", L->zWorkerId, zRand);
+	random_bytes(&L->rng, sizeof(L->rng));
+	L->apEasy = xcalloc(EASY_POOL_MAX, sizeof(CURL *));
+	L->pMulti = curl_multi_init();
+	curl_multi_setopt(L->pMulti, CURLMOPT_MAXCONNECTS, (long)(L->maxInFlight * 2 + 16));
+	L->shared.db = L->dbWrite;
+	L->shared.dbCheckpoint = L->dbCheckpoint;
+	L->shared.zOwner = L->zOwner;
+	L->shared.zWorkerId = L->zWorkerId;
+	gethostname(L->shared.zHost, sizeof(L->shared.zHost) - 1);
+	time_iso_now(L->shared.zStartedAt);
+	L->shared.leaseMs = o->leaseMs;
+	L->shared.once = o->once;
+	L->shared.pMulti = L->pMulti;
+	L->remaining = -1;
+	if (dbthread_start(&L->shared) != 0) {
+		models_free(pCat);
+		return -1;
+	}
+	catalog_install(L, pCat);
+	return 0;
+}
+
+static void loop_close(struct Loop *L)
+{
+	int i;
+	for (i = 0; i < L->nProv; i++) {
+		free(L->apProv[i]->zId);
+		free(L->apProv[i]->zKey);
+		free(L->apProv[i]);
+	}
+	free(L->apProv);
+	while (L->pRuns) {
+		RunInfo *r = L->pRuns;
+		L->pRuns = r->pNext;
+		run_info_free(r);
+	}
+	for (i = 0; i < L->nEasy; i++)
+		curl_easy_cleanup(L->apEasy[i]);
+	for (i = 0; i < MEMO_SLOTS; i++)
+		free(L->aMemo[i].zBody);
+	free(L->apEasy);
+	if (L->pMulti)
+		curl_multi_cleanup(L->pMulti);
+	catalog_unref(L->pCatRef);
+	db_close(L->dbRead);
+	db_close(L->dbCheckpoint);
+	db_close(L->dbWrite);
+	config_free(&L->config);
+	log_clear_secrets();
+}
+
+int exec_main(const ExecOptions *o)
+{
+	struct Loop *L = xcalloc(1, sizeof(*L));
+	int rc = 0, webhookStarted = 0;
+	if (install_signals() != 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		log_event(LOG_ERROR, "cannot initialise signals or libcurl", NULL);
+		free(L);
+		return 1;
+	}
+	if (loop_open(L, o) != 0) {
+		if (L->shared.thread)
+			dbthread_stop(&L->shared);
+		loop_close(L);
+		free(L);
+		curl_global_cleanup();
+		return 1;
+	}
+	/* The post-run webhook deliverer (src/exec/webhook.c) runs beside the loop on its own connection. */
+	webhookStarted = webhook_thread_start(L->config.zDatabase) == 0;
+	log_event(LOG_INFO, "valuerankd started", "worker=%s owner=%s max_in_flight=%d lease_ms=%lld version=%s",
+		  L->zWorkerId, L->zOwner, L->maxInFlight, (long long)o->leaseMs, PACKAGE_VERSION);
+	for (;;) {
+		struct curl_waitfd wfd;
+		int running = 0;
+		int64_t now = time_mono_ms();
+		if (drain_signals(L))
+			reload_models(L);
+		take_shared(L, now);
+		if (L->shared.fatal)
+			start_drain(L, "database");
+		if (!L->draining) {
+			run_health_checks(L, now);
+			dispatch(L);
+			ask_claims(L, now);
+			if (L->opt.once && L->remaining == 0 && L->inFlight == 0 && L->nReady == 0 &&
+			    L->nAsked == 0)
+				start_drain(L, "no work left (--once)");
+		}
+		if (L->draining) {
+			if (L->inFlight > 0 && now >= L->drainDeadline) {
+				log_event(LOG_WARN, "grace period over: giving back in-flight jobs", "count=%d",
+					  L->inFlight);
+				release_active(L);
+			}
+			if (L->inFlight == 0 && L->nAsked == 0)
+				break;
+		}
+		curl_multi_perform(L->pMulti, &running);
+		read_transfers(L);
+		wfd.fd = iSignalPipe[0];
+		wfd.events = CURL_WAIT_POLLIN;
+		wfd.revents = 0;
+		curl_multi_poll(L->pMulti, &wfd, 1, poll_timeout(L, time_mono_ms()), NULL);
+	}
+	/* Health checks still running are simply dropped. */
+	{
+		int i;
+		for (i = 0; i < L->nProv; i++) {
+			loop_transfer_free(L, L->apProv[i]->pHealthXfer);
+			L->apProv[i]->pHealthXfer = NULL;
+		}
+	}
+	pthread_mutex_lock(&L->shared.mu);
+	L->shared.inFlight = 0;
+	L->shared.nDone = L->nDone;
+	L->shared.nFailed = L->nFailed;
+	pthread_mutex_unlock(&L->shared.mu);
+	dbthread_stop(&L->shared);
+	if (webhookStarted)
+		webhook_thread_stop();
+	log_event(LOG_INFO, "valuerankd stopped", "done=%lld failed=%lld", (long long)L->nDone,
+		  (long long)L->nFailed);
+	loop_close(L);
+	free(L);
+	curl_global_cleanup();
+	close(iSignalPipe[0]);
+	close(iSignalPipe[1]);
+	iSignalPipe[0] = iSignalPipe[1] = -1;
+	return rc;
+}
