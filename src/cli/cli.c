@@ -1,6 +1,8 @@
 /* cli.c — helpers shared by the valuerank subcommands: opening the database, reading files. */
 #include "cli/cli.h"
 #include "lib/buf.h"
+#include "store/accounts.h"
+#include "store/runs.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -68,4 +70,17 @@ int cli_flag(Cli *c, const char *zName)
 		if (strcmp(c->argv[i], zName) == 0)
 			return 1;
 	return 0;
+}
+
+void cli_audit_run(Cli *c, int64_t runId, const char *zAction, const char *zDetails)
+{
+	json_t *pRun;
+	if (!c->db)
+		return;
+	pRun = store_run_get(c->db, 0, runId);
+	if (!pRun)
+		return;
+	store_audit(c->db, json_integer_value(json_object_get(pRun, "tenant_id")), 0, "cli", zAction, "run",
+		    runId, zDetails, "cli");
+	json_decref(pRun);
 }

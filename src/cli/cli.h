@@ -21,6 +21,11 @@ Db *cli_db(Cli *c, int skipSchemaCheck);
 const char *cli_arg(Cli *c, const char *zName);
 /* 1 when the flag zName (e.g. "--superadmin") is among the command's arguments. */
 int cli_flag(Cli *c, const char *zName);
+/*
+ * Record a command-line action on a run in the audit log, under the run's
+ * tenant, with the actor "cli". zDetails is short JSON text or NULL.
+ */
+void cli_audit_run(Cli *c, int64_t runId, const char *zAction, const char *zDetails);
 /* Read all of a file (or stdin for "-") into a new NUL-terminated string; NULL on error (message printed). */
 char *cli_read_file(const char *zPath, size_t *pn);
 

@@ -45,6 +45,7 @@ int cmd_run_export(Cli *c)
 		fprintf(stderr, "valuerank: %s\n", zErr[0] ? zErr : "cannot write the export");
 		return 1;
 	}
+	cli_audit_run(c, runId, "run.export", withText ? "{\"text\":true}" : NULL);
 	if (run.partial)
 		fprintf(stderr, "valuerank: run %lld is %s: the export holds the %lld transcripts completed so far\n",
 			(long long)runId, run.zStatus, (long long)nRows);

@@ -229,6 +229,13 @@ int cmd_run_start(Cli *c)
 	}
 	printf("%lld\n", (long long)runId);
 	fflush(stdout);
+	if (!existing) {
+		json_t *pDetails = json_pack("{s:s, s:s}", "trigger_id", zTrigger, "source", "cli_tool");
+		char *zDetails = json_dumps(pDetails, JSON_COMPACT);
+		cli_audit_run(c, runId, "run.start", zDetails);
+		free(zDetails);
+		json_decref(pDetails);
+	}
 	if (existing)
 		fprintf(stderr, "valuerank: trigger id %s was already used: run %lld\n", zTrigger, (long long)runId);
 	rc = cli_flag(c, "--wait") ? wait_for_run(db, runId, timeoutS) : 0;
@@ -358,7 +365,7 @@ int cmd_run_list(Cli *c)
 }
 
 /* Shared body of pause/resume/cancel/retry-failed. */
-static int run_status_command(Cli *c, const char *zCmd,
+static int run_status_command(Cli *c, const char *zCmd, const char *zAction,
 			      DbRc (*xChange)(Db *, int64_t, int64_t, const char **))
 {
 	int64_t runId = run_id_arg(c, zCmd, "");
@@ -383,26 +390,27 @@ static int run_status_command(Cli *c, const char *zCmd,
 		fprintf(stderr, "valuerank: cannot change run %lld: %s\n", (long long)runId, db_errmsg(db));
 		return 1;
 	}
+	cli_audit_run(c, runId, zAction, NULL);
 	printf("run %lld %s\n", (long long)runId, zStatus ? zStatus : "unknown");
 	return 0;
 }
 
 int cmd_run_pause(Cli *c)
 {
-	return run_status_command(c, "run pause", store_run_pause);
+	return run_status_command(c, "run pause", "run.pause", store_run_pause);
 }
 
 int cmd_run_resume(Cli *c)
 {
-	return run_status_command(c, "run resume", store_run_resume);
+	return run_status_command(c, "run resume", "run.resume", store_run_resume);
 }
 
 int cmd_run_cancel(Cli *c)
 {
-	return run_status_command(c, "run cancel", store_run_cancel);
+	return run_status_command(c, "run cancel", "run.cancel", store_run_cancel);
 }
 
 int cmd_run_retry_failed(Cli *c)
 {
-	return run_status_command(c, "run retry-failed", store_run_retry_failed);
+	return run_status_command(c, "run retry-failed", "run.retry", store_run_retry_failed);
 }

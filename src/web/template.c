@@ -339,7 +339,11 @@ static int parser_parse_list(Parser *P, TplList *pList, TplNode *pSection)
 				  P->zName, iLine, P->zOpen, sigil == '{' ? "{" : "");
 			return -1;
 		}
-		if (strchr("#^/>&{!=", sigil) && sigil != 0)
+		/*
+		 * A sigil counts only when it lies before the closing delimiter: with
+		 * delimiters like "<% >" the '>' of "<%>" closes the tag instead.
+		 */
+		if (sigil != 0 && strchr("#^/>&{!=", sigil) && body < bodyEnd)
 			body++;
 		else
 			sigil = 0;

@@ -399,6 +399,12 @@ class TestCli(ExecutorTestCase):
         self.assertEqual(again.stdout, f"{run_id}\n")
         self.assertEqual(len(s.query("SELECT id FROM runs")), 1)
         self.assertIn(f"{run_id}\tcompleted\t10/10\t0 failed\t", s.cli("run", "list").stdout)
+        # the start is audited once, with its trigger id and source; an export is audited too
+        s.cli("run", "export", str(run_id))
+        audit = s.query("SELECT action, actor_email, target_id, details FROM audit_log WHERE action LIKE 'run.%' ORDER BY id")
+        self.assertEqual([(a["action"], a["actor_email"], a["target_id"]) for a in audit],
+                         [("run.start", "cli", run_id), ("run.export", "cli", run_id)])
+        self.assertEqual(json.loads(audit[0]["details"]), {"trigger_id": "t-1", "source": "cli_tool"})
         bad = s.cli("run", "start", "--definition", str(def_id), "--models", "mock:nope", check=False)
         self.assertEqual(bad.returncode, 1)
         self.assertIn("nope", bad.stderr)

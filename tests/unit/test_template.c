@@ -214,6 +214,8 @@ START_TEST(test_parse_errors)
 	check_parse_error("{{=<% %>=}}\n<%name", "template 'page' line 2: tag opened with '<%' is "
 						  "never closed");
 	check_parse_error("{{}}", "template 'page' line 1: tag without a name");
+	/* Found by fuzzing: a sigil that is the closing delimiter itself is no sigil. */
+	check_parse_error("{{=<% >=}}<%>", "template 'page' line 1: tag without a name");
 	check_parse_error("{{ # x }}", "template 'page' line 1: invalid character '#' in tag name "
 				       "'# x'");
 	check_parse_error("{{first name}}", "template 'page' line 1: invalid character ' ' in tag "
