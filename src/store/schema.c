@@ -270,7 +270,7 @@ static const Migration aMigration[] = {
 "WHEN new.status IN ('completed','failed','cancelled')\n"
 " AND old.status NOT IN ('completed','failed','cancelled')\n"
 "BEGIN\n"
-" INSERT OR IGNORE INTO notifications(tenant_id, user_id, run_id, summary, created_at,\n"
+" INSERT INTO notifications(tenant_id, user_id, run_id, summary, created_at,\n"
 "  webhook_state, webhook_next_ms)\n"
 " SELECT new.tenant_id, new.created_by, new.id, json_object(\n"
 "  'run_id', new.id, 'name', new.name, 'status', new.status,\n"
@@ -295,7 +295,14 @@ static const Migration aMigration[] = {
 "  'link', '/runs/' || new.id),\n"
 "  strftime('%Y-%m-%dT%H:%M:%SZ','now'),\n"
 "  CASE WHEN t.webhook_url IS NOT NULL AND t.webhook_url <> '' THEN 'pending' END, 0\n"
-" FROM tenants t WHERE t.id = new.tenant_id;\n"
+" FROM tenants t WHERE t.id = new.tenant_id\n"
+/*
+ * A run that ends again (after "retry failed") keeps its one notification,
+ * updated to the new outcome and shown again, and its webhook is re-sent.
+ */
+" ON CONFLICT(run_id) DO UPDATE SET summary = excluded.summary, created_at = excluded.created_at,\n"
+"  dismissed_at = NULL, webhook_state = excluded.webhook_state, webhook_attempts = 0,\n"
+"  webhook_next_ms = 0, webhook_last_error = NULL;\n"
 "END;\n"
 /*
  * run page (issue 5): covering indexes so the score tables, the per-model

@@ -431,15 +431,17 @@ class DashboardTest(unittest.TestCase):
             self.assertEqual(self.stack.query("SELECT count(*) AS n FROM notifications WHERE run_id = ?", (rid,))[0]["n"], 0)
             db.execute("UPDATE runs SET status = 'completed', completed_at = '2026-01-05T10:02:03Z' WHERE id = ?", (rid,))
             db.commit()
-            # ends again after a retry: still one summary
+            first = self.stack.query("SELECT id FROM notifications WHERE run_id = ?", (rid,))
+            # ends again after a retry: still one summary, now describing the latest outcome
             db.execute("UPDATE runs SET status = 'running', completed_at = NULL WHERE id = ?", (rid,))
-            db.execute("UPDATE runs SET status = 'completed', completed_at = '2026-01-05T11:00:00Z' WHERE id = ?", (rid,))
+            db.execute("UPDATE runs SET status = 'completed', completed_at = '2026-01-05T10:03:03Z' WHERE id = ?", (rid,))
             db.execute("UPDATE runs SET status = 'completed' WHERE id = ?", (rid,))
             db.commit()
         finally:
             db.close()
         notes = self.stack.query("SELECT * FROM notifications WHERE run_id = ?", (rid,))
         self.assertEqual(len(notes), 1)
+        self.assertEqual(notes[0]["id"], first[0]["id"])
         note = notes[0]
         self.assertEqual(note["user_id"], self.demo_user)
         self.assertEqual(note["tenant_id"], self.demo)
@@ -449,7 +451,7 @@ class DashboardTest(unittest.TestCase):
         self.assertEqual(s["status"], "completed")
         self.assertEqual(s["display_status"], "completed_with_errors")
         self.assertEqual(s["counts"], {"total": 4, "completed": 3, "failed": 1, "cancelled": 0})
-        self.assertEqual(s["duration_s"], 123)
+        self.assertEqual(s["duration_s"], 183)
         self.assertEqual(s["cost_usd"], 0.75)
         self.assertEqual(s["link"], f"/runs/{rid}")
         self.assertEqual(s["models"], [

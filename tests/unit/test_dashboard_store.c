@@ -253,13 +253,19 @@ START_TEST(test_trigger_writes_one_summary)
 	ck_assert_int_eq((int)db_query_int(db, -1, "SELECT count(*) FROM notifications", ""), 0);
 	ck_assert_int_eq(db_exec(db, "UPDATE runs SET status = 'completed', completed_at = '2026-01-01T00:01:40Z'"
 				     " WHERE id = ?1", "i", runId), DB_OK);
+	ck_assert_int_eq((int)db_query_int(db, -1, "SELECT count(*) FROM notifications", ""), 1);
+	pRows = store_notifications_undismissed(db, 1, 5);
+	pSummary = json_object_get(json_array_get(pRows, 0), "summary");
+	ck_assert_str_eq(json_string_value(json_object_get(pSummary, "display_status")), "completed_with_errors");
+	json_decref(pRows);
+	/* Ending again (after "retry failed") updates the one notification to the new outcome. */
 	ck_assert_int_eq(db_exec(db, "UPDATE runs SET status = 'running' WHERE id = ?1", "i", runId), DB_OK);
 	ck_assert_int_eq(db_exec(db, "UPDATE runs SET status = 'failed' WHERE id = ?1", "i", runId), DB_OK);
 	ck_assert_int_eq((int)db_query_int(db, -1, "SELECT count(*) FROM notifications", ""), 1);
 	pRows = store_notifications_undismissed(db, 1, 5);
 	ck_assert_int_eq((int)json_array_size(pRows), 1);
 	pSummary = json_object_get(json_array_get(pRows, 0), "summary");
-	ck_assert_str_eq(json_string_value(json_object_get(pSummary, "display_status")), "completed_with_errors");
+	ck_assert_str_eq(json_string_value(json_object_get(pSummary, "display_status")), "failed");
 	ck_assert_int_eq((int)json_integer_value(json_object_get(pSummary, "duration_s")), 100);
 	ck_assert(json_real_value(json_object_get(pSummary, "cost_usd")) == 0.25);
 	ck_assert_int_eq((int)json_array_size(json_object_get(pSummary, "models")), 1);
