@@ -14,6 +14,14 @@
 
 #include "config.h"
 
+/* Wake the event loop: it waits on this eventfd beside curl's sockets. */
+static void dbshared_wake(DbShared *s)
+{
+	uint64_t one = 1;
+	if (s->wakeFd >= 0 && write(s->wakeFd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_event(LOG_WARN, "cannot wake the event loop", "errno=%d", errno);
+}
+
 /* Commit when this many results wait, or when the oldest has waited FLUSH_MS. */
 #define FLUSH_RESULTS 64
 #define FLUSH_MS 50
@@ -347,7 +355,7 @@ static void run_periodic(DbShared *s, Periodic *t, int64_t now)
 		if (remaining != -2)
 			s->remaining = remaining;
 		pthread_mutex_unlock(&s->mu);
-		curl_multi_wakeup(s->pMulti);
+		dbshared_wake(s);
 	}
 }
 
@@ -469,7 +477,7 @@ static void *dbthread_main(void *pArg)
 				}
 				*pp = pAsks;
 				pthread_mutex_unlock(&s->mu);
-				curl_multi_wakeup(s->pMulti);
+				dbshared_wake(s);
 			}
 		}
 		if (pNotes) {

@@ -163,6 +163,7 @@ typedef struct DbShared {
 	int64_t leaseMs;
 	int once;
 	CURLM *pMulti;
+	int wakeFd;                /* eventfd the event loop waits on: written when replies arrive */
 	pthread_t thread;
 	Db *dbCheckpoint;          /* the checkpoint thread's connection */
 	pthread_t checkpointThread;
@@ -203,6 +204,8 @@ struct Loop {
 	Db *dbRead;              /* the loop's own read connection: run settings, cache lookups */
 	Db *dbCheckpoint;        /* the checkpoint thread's connection */
 	CURLM *pMulti;
+	int epollFd;             /* curl's sockets, the signal pipe and the wake eventfd */
+	int64_t curlTimerDue;    /* monotonic ms when curl wants a timeout call; -1 none */
 	CatalogRef *pCatRef;
 	ProviderRt **apProv;
 	int nProv;

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -624,6 +626,86 @@ void exec_options_defaults(ExecOptions *o)
 }
 
 /* Open config, catalog and database; 0 or -1 with the reason logged. */
+/*
+ * curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when to
+ * call it back without socket activity (CURLMOPT_TIMERFUNCTION). With
+ * hundreds of requests in flight this costs work per event, where
+ * curl_multi_perform() and curl_multi_poll() would walk every transfer on
+ * every wake-up.
+ */
+static int on_curl_socket(CURL *e, curl_socket_t fd, int what, void *pArg, void *pSocketArg)
+{
+	struct Loop *L = pArg;
+	struct epoll_event ev;
+	(void)e;
+	(void)pSocketArg;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(L->epollFd, EPOLL_CTL_DEL, fd, NULL);
+		return 0;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.data.fd = fd;
+	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+	if (epoll_ctl(L->epollFd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT &&
+	    epoll_ctl(L->epollFd, EPOLL_CTL_ADD, fd, &ev) != 0)
+		log_event(LOG_ERROR, "cannot watch a connection", "errno=%d", errno);
+	return 0;
+}
+
+static int on_curl_timer(CURLM *pMulti, long timeoutMs, void *pArg)
+{
+	struct Loop *L = pArg;
+	(void)pMulti;
+	L->curlTimerDue = timeoutMs < 0 ? -1 : time_mono_ms() + timeoutMs;
+	return 0;
+}
+
+/* Watch fd for input in the loop's epoll set. 0 or -1. */
+static int epoll_watch(int epollFd, int fd)
+{
+	struct epoll_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = fd;
+	return epoll_ctl(epollFd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/*
+ * Wait up to timeoutMs for sockets, signals, database replies or curl's
+ * timer, and hand socket events and expired timers to curl.
+ */
+static void wait_and_drive_curl(struct Loop *L, int timeoutMs)
+{
+	struct epoll_event aEv[128];
+	int i, n, running = 0;
+	int64_t now = time_mono_ms();
+	if (L->curlTimerDue >= 0 && L->curlTimerDue - now < timeoutMs)
+		timeoutMs = L->curlTimerDue <= now ? 0 : (int)(L->curlTimerDue - now);
+	n = epoll_wait(L->epollFd, aEv, (int)ARRAY_SIZE(aEv), timeoutMs < 0 ? 0 : timeoutMs);
+	for (i = 0; i < n; i++) {
+		int fd = aEv[i].data.fd, flags = 0;
+		if (fd == L->shared.wakeFd) {
+			uint64_t v;
+			while (read(fd, &v, sizeof(v)) > 0) {
+			}
+			continue;
+		}
+		if (fd == iSignalPipe[0])
+			continue; /* drained at the top of the loop */
+		if (aEv[i].events & EPOLLIN)
+			flags |= CURL_CSELECT_IN;
+		if (aEv[i].events & EPOLLOUT)
+			flags |= CURL_CSELECT_OUT;
+		if (aEv[i].events & (EPOLLERR | EPOLLHUP))
+			flags |= CURL_CSELECT_ERR;
+		curl_multi_socket_action(L->pMulti, fd, flags, &running);
+	}
+	if (L->curlTimerDue >= 0 && L->curlTimerDue <= time_mono_ms()) {
+		L->curlTimerDue = -1;
+		curl_multi_socket_action(L->pMulti, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+}
+
 static int loop_open(struct Loop *L, const ExecOptions *o)
 {
 	char zErr[512];
@@ -674,6 +756,19 @@ static int loop_open(struct Loop *L, const ExecOptions *o)
 	L->apEasy = xcalloc(EASY_POOL_MAX, sizeof(CURL *));
 	L->pMulti = curl_multi_init();
 	curl_multi_setopt(L->pMulti, CURLMOPT_MAXCONNECTS, (long)(L->maxInFlight * 2 + 16));
+	L->curlTimerDue = -1;
+	L->epollFd = epoll_create1(EPOLL_CLOEXEC);
+	L->shared.wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (L->epollFd < 0 || L->shared.wakeFd < 0 || epoll_watch(L->epollFd, L->shared.wakeFd) ||
+	    epoll_watch(L->epollFd, iSignalPipe[0])) {
+		log_event(LOG_ERROR, "cannot set up the event loop", "errno=%d", errno);
+		models_free(pCat);
+		return -1;
+	}
+	curl_multi_setopt(L->pMulti, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+	curl_multi_setopt(L->pMulti, CURLMOPT_SOCKETDATA, L);
+	curl_multi_setopt(L->pMulti, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	curl_multi_setopt(L->pMulti, CURLMOPT_TIMERDATA, L);
 	L->shared.db = L->dbWrite;
 	L->shared.dbCheckpoint = L->dbCheckpoint;
 	L->shared.zOwner = L->zOwner;
@@ -713,6 +808,10 @@ static void loop_close(struct Loop *L)
 	free(L->apEasy);
 	if (L->pMulti)
 		curl_multi_cleanup(L->pMulti);
+	if (L->epollFd > 0)
+		close(L->epollFd);
+	if (L->shared.wakeFd > 0)
+		close(L->shared.wakeFd);
 	catalog_unref(L->pCatRef);
 	db_close(L->dbRead);
 	db_close(L->dbCheckpoint);
@@ -743,8 +842,6 @@ int exec_main(const ExecOptions *o)
 	log_event(LOG_INFO, "valuerankd started", "worker=%s owner=%s max_in_flight=%d lease_ms=%lld version=%s",
 		  L->zWorkerId, L->zOwner, L->maxInFlight, (long long)o->leaseMs, PACKAGE_VERSION);
 	for (;;) {
-		struct curl_waitfd wfd;
-		int running = 0;
 		int64_t now = time_mono_ms();
 		if (drain_signals(L))
 			reload_models(L);
@@ -768,12 +865,8 @@ int exec_main(const ExecOptions *o)
 			if (L->inFlight == 0 && L->nAsked == 0)
 				break;
 		}
-		curl_multi_perform(L->pMulti, &running);
+		wait_and_drive_curl(L, poll_timeout(L, time_mono_ms()));
 		read_transfers(L);
-		wfd.fd = iSignalPipe[0];
-		wfd.events = CURL_WAIT_POLLIN;
-		wfd.revents = 0;
-		curl_multi_poll(L->pMulti, &wfd, 1, poll_timeout(L, time_mono_ms()), NULL);
 	}
 	/* Health checks still running are simply dropped. */
 	{
