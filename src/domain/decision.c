@@ -102,7 +102,11 @@ static void norm_free(NormText *p)
 /* True when the word zWord starts at z[i] and ends at a word boundary. */
 static int word_at(const char *z, size_t i, const char *zWord)
 {
-	size_t n = strlen(zWord);
+	size_t n;
+	/* Most positions fail on the first letter: check it before measuring and comparing. */
+	if (zWord[0] && z[i] != zWord[0])
+		return 0;
+	n = strlen(zWord);
 	if (strncmp(z + i, zWord, n) != 0) return 0;
 	return !is_alnum(z[i + n]);
 }
