@@ -11,6 +11,7 @@
 #include "web/auth.h"
 #include "web/web.h"
 #include "../tests/unit/run_fixture.h"
+#include "../tests/unit/fixture.h"
 
 #define LIMIT_MS 100.0
 
@@ -18,24 +19,7 @@
 static void serve(App *pApp, Response *p, const char *zMethod, const char *zUri, const char *zBody,
 		  const char *zCookie)
 {
-	RequestInput in;
-	char zLen[32];
-	memset(&in, 0, sizeof(in));
-	in.zMethod = zMethod;
-	in.zRequestUri = zUri;
-	in.zHost = "vr.test";
-	in.zOrigin = "http://vr.test";
-	in.zCookie = zCookie;
-	in.zRemoteAddr = "127.0.0.1";
-	if (zBody) {
-		in.zContentType = "application/x-www-form-urlencoded";
-		snprintf(zLen, sizeof(zLen), "%zu", strlen(zBody));
-		in.zContentLength = zLen;
-		in.pBody = zBody;
-		in.nBody = strlen(zBody);
-	}
-	response_init(p);
-	app_serve(pApp, &in, p);
+	fixture_serve(pApp, p, zMethod, zUri, zBody, zCookie, "http://vr.test");
 }
 
 static int cmp_double(const void *a, const void *b)

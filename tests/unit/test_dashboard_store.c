@@ -15,6 +15,7 @@
 #include "store/db.h"
 #include "store/export.h"
 #include "store/notifications.h"
+#include "fixture.h"
 
 static char zDbPath[256];
 
@@ -42,13 +43,8 @@ static Db *fresh_db(void)
 
 static void drop_db(Db *db)
 {
-	char z[300];
 	db_close(db);
-	unlink(zDbPath);
-	snprintf(z, sizeof(z), "%s-wal", zDbPath);
-	unlink(z);
-	snprintf(z, sizeof(z), "%s-shm", zDbPath);
-	unlink(z);
+	fixture_remove_db(zDbPath);
 }
 
 /* A run of tenant 1 by user 1 with the given status, name and creation time. */

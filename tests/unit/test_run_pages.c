@@ -12,6 +12,7 @@
 #include "web/auth.h"
 #include "web/web.h"
 #include "run_fixture.h"
+#include "fixture.h"
 
 static App app;
 static Config config;
@@ -27,24 +28,7 @@ typedef struct Session {
 static void serve(Response *p, const char *zMethod, const char *zUri, const char *zBody,
 		  const char *zCookie)
 {
-	RequestInput in;
-	char zLen[32];
-	memset(&in, 0, sizeof(in));
-	in.zMethod = zMethod;
-	in.zRequestUri = zUri;
-	in.zHost = "vr.test";
-	in.zOrigin = "http://vr.test";
-	in.zCookie = zCookie;
-	in.zRemoteAddr = "127.0.0.1";
-	if (zBody) {
-		in.zContentType = "application/x-www-form-urlencoded";
-		snprintf(zLen, sizeof(zLen), "%zu", strlen(zBody));
-		in.zContentLength = zLen;
-		in.pBody = zBody;
-		in.nBody = strlen(zBody);
-	}
-	response_init(p);
-	app_serve(&app, &in, p);
+	fixture_serve(&app, p, zMethod, zUri, zBody, zCookie, "http://vr.test");
 }
 
 static void login(Session *s, const char *zEmail)
@@ -98,14 +82,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char z[300];
 	app_free(&app);
 	config_free(&config);
-	unlink(zDb);
-	snprintf(z, sizeof(z), "%s-wal", zDb);
-	unlink(z);
-	snprintf(z, sizeof(z), "%s-shm", zDb);
-	unlink(z);
+	fixture_remove_db(zDb);
 }
 
 static int body_has(const Response *p, const char *z)

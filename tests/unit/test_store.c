@@ -8,6 +8,7 @@
 #include "store/accounts.h"
 #include "store/db.h"
 #include "store/db_internal.h"
+#include "fixture.h"
 
 static char zDbPath[256];
 
@@ -25,13 +26,8 @@ static Db *fresh_db(void)
 
 static void drop_db(Db *db)
 {
-	char z[300];
 	db_close(db);
-	unlink(zDbPath);
-	snprintf(z, sizeof(z), "%s-wal", zDbPath);
-	unlink(z);
-	snprintf(z, sizeof(z), "%s-shm", zDbPath);
-	unlink(z);
+	fixture_remove_db(zDbPath);
 }
 
 START_TEST(test_migrate_twice_is_harmless)

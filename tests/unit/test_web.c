@@ -12,6 +12,7 @@
 #include "web/router.h"
 #include "web/template.h"
 #include "web/web.h"
+#include "fixture.h"
 
 START_TEST(test_url_decode)
 {
@@ -193,37 +194,15 @@ static void pipeline_setup(void)
 
 static void pipeline_teardown(void)
 {
-	char z[300];
 	app_free(&app);
 	config_free(&config);
-	unlink(zDb);
-	snprintf(z, sizeof(z), "%s-wal", zDb);
-	unlink(z);
-	snprintf(z, sizeof(z), "%s-shm", zDb);
-	unlink(z);
+	fixture_remove_db(zDb);
 }
 
 static void serve(Response *p, const char *zMethod, const char *zUri, const char *zBody,
 		  const char *zCookie, const char *zOrigin)
 {
-	RequestInput in;
-	char zLen[32];
-	memset(&in, 0, sizeof(in));
-	in.zMethod = zMethod;
-	in.zRequestUri = zUri;
-	in.zHost = "vr.test";
-	in.zOrigin = zOrigin;
-	in.zCookie = zCookie;
-	in.zRemoteAddr = "127.0.0.1";
-	if (zBody) {
-		in.zContentType = "application/x-www-form-urlencoded";
-		snprintf(zLen, sizeof(zLen), "%zu", strlen(zBody));
-		in.zContentLength = zLen;
-		in.pBody = zBody;
-		in.nBody = strlen(zBody);
-	}
-	response_init(p);
-	app_serve(&app, &in, p);
+	fixture_serve(&app, p, zMethod, zUri, zBody, zCookie, zOrigin);
 }
 
 static int has_header(const Response *p, const char *zLine)
