@@ -1,6 +1,7 @@
 /* decision.c — the decision extraction rules of DOMAIN.md, over a normalised copy of the answer. */
 #include "domain/decision.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,21 @@ static int word_at(const char *z, size_t i, const char *zWord)
 	n = strlen(zWord);
 	if (strncmp(z + i, zWord, n) != 0) return 0;
 	return !is_alnum(z[i + n]);
+}
+
+/* Bit c - 'a' set for each lower-case first letter c of the words in az. */
+static uint32_t first_letters(const char *const *az, size_t n)
+{
+	uint32_t m = 0;
+	for (size_t k = 0; k < n; k++)
+		if (az[k][0] >= 'a' && az[k][0] <= 'z') m |= 1u << (az[k][0] - 'a');
+	return m;
+}
+
+/* True when the lower-case letter c is in the mask made by first_letters. */
+static int letter_in(uint32_t m, char c)
+{
+	return c >= 'a' && c <= 'z' && (m >> (c - 'a') & 1u);
 }
 
 /* True when z[i] starts a word (not preceded by a letter or digit). */
@@ -304,6 +320,7 @@ static size_t skip_fillers(const char *z, size_t i)
 			continue;
 		}
 		int found = 0;
+		if (!is_alpha(z[i])) break;
 		for (size_t k = 0; k < ARRAY_SIZE(azFiller) && !found; k++) {
 			if (word_at(z, i, azFiller[k])) {
 				i += strlen(azFiller[k]);
@@ -333,8 +350,9 @@ static void find_labelled(const NormText *t, MatchList *pList)
 	static const char *const azLabel[] = {"rating", "decision", "answer", "score", "choice",
 					      "verdict", "pick", "selection"};
 	const char *z = t->z;
+	uint32_t mFirst = first_letters(azLabel, ARRAY_SIZE(azLabel));
 	for (size_t i = 0; i < t->n; i++) {
-		if (!is_alpha(z[i]) || !word_start(z, i)) continue;
+		if (!letter_in(mFirst, z[i]) || !word_start(z, i)) continue;
 		for (size_t k = 0; k < ARRAY_SIZE(azLabel); k++) {
 			const char *zLabel = azLabel[k];
 			if (!word_at(z, i, zLabel)) continue;
@@ -397,8 +415,9 @@ static void find_choices(const NormText *t, MatchList *pList)
 		"say", "answer with", "put it at",
 	};
 	const char *z = t->z;
+	uint32_t mFirst = first_letters(azVerb, ARRAY_SIZE(azVerb));
 	for (size_t i = 0; i < t->n; i++) {
-		if (!is_alpha(z[i]) || !word_start(z, i)) continue;
+		if (!letter_in(mFirst, z[i]) || !word_start(z, i)) continue;
 		for (size_t k = 0; k < ARRAY_SIZE(azVerb); k++) {
 			if (!word_at(z, i, azVerb[k])) continue;
 			if (!first_person_before(z, i)) continue;

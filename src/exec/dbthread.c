@@ -102,6 +102,15 @@ void dbshared_post_claim(DbShared *s, const char *zProvider, int n)
 	pthread_mutex_unlock(&s->mu);
 }
 
+void dbshared_flush_soon(DbShared *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->flushNow = 1;
+	if (s->nOut > 0)
+		pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+}
+
 void dbshared_post_note(DbShared *s, ProviderNote *p)
 {
 	ProviderNote **pp;
@@ -196,17 +205,44 @@ static void outcome_fill(DbShared *s, PendingOutcome *p, JobOutcome *o, OutcomeR
 }
 
 /*
- * One write transaction: every waiting result, then every claim. Returns 0,
- * or -1 when the transaction could not be committed (the results are then
- * still in the list for the next try and the claims are answered empty).
+ * Claims in their own short transaction, answered before any result is
+ * written: a freed slot then waits for one claim, not for a whole batch of
+ * decision extraction and transcript inserts. On a failed commit the claims
+ * are answered empty.
  */
-static int write_batch(DbShared *s, PendingOutcome *pOuts, int nOut, ClaimMsg *pAsks)
+static void claim_batch(DbShared *s, ClaimMsg *pAsks)
 {
-	JobOutcome *aOut = nOut ? xcalloc((size_t)nOut, sizeof(*aOut)) : NULL;
-	OutcomeRow *aRow = nOut ? xcalloc((size_t)nOut, sizeof(*aRow)) : NULL;
-	DbRc *aRc = nOut ? xcalloc((size_t)nOut, sizeof(*aRc)) : NULL;
-	PendingOutcome *p;
 	ClaimMsg *m;
+	if (db_begin(s->db) != DB_OK) {
+		log_event(LOG_WARN, "cannot start a claim transaction; will retry", "error=\"%s\"",
+			  db_errmsg(s->db));
+		return;
+	}
+	for (m = pAsks; m; m = m->pNext)
+		m->pJobs = store_jobs_claim(s->db, s->zOwner, m->zProvider, time_now_ms(), s->leaseMs,
+					    m->nAsked);
+	if (db_commit(s->db) != DB_OK) {
+		log_event(LOG_WARN, "cannot commit a claim transaction; will retry", "error=\"%s\"",
+			  db_errmsg(s->db));
+		db_rollback(s->db);
+		for (m = pAsks; m; m = m->pNext) {
+			json_decref(m->pJobs);
+			m->pJobs = NULL;
+		}
+	}
+}
+
+/*
+ * One write transaction with every waiting result. Returns 0, or -1 when the
+ * transaction could not be committed (the results are then still in the
+ * list for the next try).
+ */
+static int write_batch(DbShared *s, PendingOutcome *pOuts, int nOut)
+{
+	JobOutcome *aOut = xcalloc((size_t)nOut, sizeof(*aOut));
+	OutcomeRow *aRow = xcalloc((size_t)nOut, sizeof(*aRow));
+	DbRc *aRc = xcalloc((size_t)nOut, sizeof(*aRc));
+	PendingOutcome *p;
 	int i, rc = -1;
 	for (i = 0, p = pOuts; p && i < nOut; p = p->pNext, i++)
 		outcome_fill(s, p, &aOut[i], &aRow[i]);
@@ -216,7 +252,7 @@ static int write_batch(DbShared *s, PendingOutcome *pOuts, int nOut, ClaimMsg *p
 		goto out;
 	}
 	/* Fast path without savepoints; should one result fail, redo the batch with one savepoint each. */
-	if (nOut > 0 && store_job_finish_batch(s->db, aOut, nOut, aRc, 0) != DB_OK) {
+	if (store_job_finish_batch(s->db, aOut, nOut, aRc, 0) != DB_OK) {
 		db_rollback(s->db);
 		if (db_begin(s->db) != DB_OK) {
 			log_event(LOG_WARN, "cannot start a write transaction; will retry", "error=\"%s\"",
@@ -237,17 +273,10 @@ static int write_batch(DbShared *s, PendingOutcome *pOuts, int nOut, ClaimMsg *p
 			log_event(LOG_ERROR, "cannot write a job result; its lease will expire and it runs again",
 				  "job=%lld run=%lld", (long long)aOut[i].jobId, (long long)aOut[i].runId);
 	}
-	for (m = pAsks; m; m = m->pNext)
-		m->pJobs = store_jobs_claim(s->db, s->zOwner, m->zProvider, time_now_ms(), s->leaseMs,
-					    m->nAsked);
 	if (db_commit(s->db) != DB_OK) {
 		log_event(LOG_WARN, "cannot commit a write transaction; will retry", "error=\"%s\"",
 			  db_errmsg(s->db));
 		db_rollback(s->db);
-		for (m = pAsks; m; m = m->pNext) {
-			json_decref(m->pJobs);
-			m->pJobs = NULL;
-		}
 		goto out;
 	}
 	rc = 0;
@@ -391,6 +420,8 @@ static void *dbthread_main(void *pArg)
 	DbShared *s = pArg;
 	Periodic t = {0, 0, 0, 0, 0, 0};
 	int64_t oldestMs = 0, retryAtMs = 0;
+	/* The write connection's page cache (up to 32 MiB) fills from this thread's heap. */
+	exec_memory_reserve(MEMORY_RESERVE_DB);
 	int stopFailures = 0, giveUp = 0;
 	for (;;) {
 		PendingOutcome *pOuts = NULL, *pOutTail = NULL;
@@ -410,7 +441,8 @@ static void *dbthread_main(void *pArg)
 				if (retryAtMs < until)
 					until = retryAtMs;
 			} else {
-				if (s->stop || s->pAsk || s->pNotes || s->nOut >= FLUSH_RESULTS)
+				if (s->stop || s->pAsk || s->pNotes || s->nOut >= FLUSH_RESULTS ||
+				    (s->flushNow && s->nOut > 0))
 					break;
 				if (s->nOut > 0) {
 					if (now - oldestMs >= FLUSH_MS)
@@ -429,6 +461,7 @@ static void *dbthread_main(void *pArg)
 			nOut = s->nOut;
 			s->pOutHead = s->pOutTail = NULL;
 			s->nOut = 0;
+			s->flushNow = 0;
 			pAsks = s->pAsk;
 			s->pAsk = NULL;
 		} else {
@@ -439,13 +472,23 @@ static void *dbthread_main(void *pArg)
 		stop = s->stop;
 		pthread_mutex_unlock(&s->mu);
 
-		if (pOuts || pAsks) {
-			ClaimMsg *m;
+		if (pAsks) {
+			ClaimMsg *m, **pp;
 			s->nBatch++;
-			s->nBatchResults += nOut;
 			for (m = pAsks; m; m = m->pNext)
 				s->nBatchClaims++;
-			if (write_batch(s, pOuts, nOut, pAsks) == 0) {
+			claim_batch(s, pAsks);
+			pthread_mutex_lock(&s->mu);
+			for (pp = &s->pReply; *pp; pp = &(*pp)->pNext) {
+			}
+			*pp = pAsks;
+			pthread_mutex_unlock(&s->mu);
+			dbshared_wake(s);
+		}
+		if (pOuts) {
+			s->nBatch++;
+			s->nBatchResults += nOut;
+			if (write_batch(s, pOuts, nOut) == 0) {
 				while (pOuts) {
 					PendingOutcome *pNext = pOuts->pNext;
 					pending_outcome_free(pOuts);
@@ -469,15 +512,6 @@ static void *dbthread_main(void *pArg)
 						  "results=%d", nOut);
 					giveUp = 1;
 				}
-			}
-			if (pAsks) {
-				ClaimMsg **pp;
-				pthread_mutex_lock(&s->mu);
-				for (pp = &s->pReply; *pp; pp = &(*pp)->pNext) {
-				}
-				*pp = pAsks;
-				pthread_mutex_unlock(&s->mu);
-				dbshared_wake(s);
 			}
 		}
 		if (pNotes) {

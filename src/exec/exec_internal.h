@@ -179,6 +179,7 @@ typedef struct DbShared {
 	json_t *pCheckRequests;    /* provider ids the web app wants checked; taken by the loop */
 	int64_t remaining;         /* --once: jobs left in active runs, -1 unknown */
 	int stop;                  /* loop finished: flush and exit */
+	int flushNow;              /* nothing is in flight: write waiting results without waiting to batch */
 	int fatal;                 /* the database thread gave up */
 	int64_t inFlight, nDone, nFailed; /* for heartbeats */
 	int64_t nBatch, nBatchResults, nBatchClaims; /* database thread statistics (its own) */
@@ -221,6 +222,8 @@ struct Loop {
 	int nEasy;
 	uint64_t rng;
 	int64_t remaining;
+	int64_t dataVersion;      /* last PRAGMA data_version seen on dbRead */
+	int64_t nextWatchMono;    /* when to look at it again while a provider's queue is empty */
 	char zWorkerId[128];
 	char zOwner[160];
 	int64_t nDone, nFailed;
@@ -228,12 +231,22 @@ struct Loop {
 };
 
 
+/* memory.c */
+/* Process-wide malloc settings (no trimming); call once before any thread starts. */
+void exec_memory_setup(void);
+/* Make nBytes of the calling thread's heap resident and free for reuse. */
+void exec_memory_reserve(size_t nBytes);
+#define MEMORY_RESERVE_LOOP (32u * 1024u * 1024u)
+#define MEMORY_RESERVE_DB (40u * 1024u * 1024u)
+
 /* dbthread.c */
 int dbthread_start(DbShared *s);
 /* Ask the database thread to flush everything and stop; waits for it. */
 void dbthread_stop(DbShared *s);
 void dbshared_post_outcome(DbShared *s, PendingOutcome *p);
 void dbshared_post_claim(DbShared *s, const char *zProvider, int n);
+/* Nothing is in flight any more: write the waiting results now rather than after FLUSH_MS. */
+void dbshared_flush_soon(DbShared *s);
 void dbshared_post_note(DbShared *s, ProviderNote *p);
 /* Queue a provider_status change (copies the strings). */
 void dbshared_note(DbShared *s, NoteKind kind, const char *zProvider, const char *zText, int connected,

@@ -6,6 +6,7 @@ libvaluerank_a_SOURCES += \
 	src/exec/probe.c \
 	src/exec/health.c \
 	src/exec/transfer.c \
+	src/exec/memory.c \
 	src/exec/loop.c
 
 sbin_PROGRAMS += valuerankd

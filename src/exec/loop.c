@@ -375,10 +375,36 @@ static void dispatch(struct Loop *L)
 	}
 }
 
+/*
+ * A provider whose queue was empty is not asked again for pollMs. Meanwhile
+ * the loop looks at the database's data_version every WATCH_MS (a cheap read
+ * on its own connection, no lock taken); when another connection has
+ * committed (a run started or resumed, jobs retried), it asks at once.
+ */
+#define WATCH_MS 10
+
+static void watch_for_work(struct Loop *L, int64_t now)
+{
+	int i, waiting = 0;
+	int64_t v;
+	for (i = 0; i < L->nProv; i++)
+		if (L->apProv[i]->nextClaimMono > now)
+			waiting = 1;
+	if (!waiting || now < L->nextWatchMono || !L->dbRead)
+		return;
+	L->nextWatchMono = now + WATCH_MS;
+	v = store_data_version(L->dbRead);
+	if (v < 0 || v == L->dataVersion)
+		return;
+	L->dataVersion = v;
+	for (i = 0; i < L->nProv; i++)
+		L->apProv[i]->nextClaimMono = 0;
+}
+
 /* Ask the database thread for jobs where slots (plus a little prefetch) and tokens allow. */
 static void ask_claims(struct Loop *L, int64_t now)
 {
-	int globalPrefetch = L->maxInFlight / 2 > 4 ? L->maxInFlight / 2 : 4;
+	int globalPrefetch = L->maxInFlight > 4 ? L->maxInFlight : 4;
 	int globalHave = L->inFlight + L->nReady + L->nAsked;
 	int64_t nowEpoch = time_now_ms();
 	int i;
@@ -389,8 +415,9 @@ static void ask_claims(struct Loop *L, int64_t now)
 			continue;
 		cap = provider_parallel(pr) < L->maxInFlight ? provider_parallel(pr) : L->maxInFlight;
 		/* Claims are write transactions: ask for a good handful at a time and keep
-		 * half a round of jobs ready, so a freed slot never waits for the database. */
-		prefetch = cap / 2 > 2 ? cap / 2 : 2;
+		 * a whole round of jobs ready, so that even when every request finishes at
+		 * once (they often start together) no freed slot waits for the database. */
+		prefetch = cap > 2 ? cap : 2;
 		have = pr->inFlight + pr->nReady + pr->nClaimAsked;
 		want = cap + prefetch - have;
 		tokLimit = bucket_available(&pr->bucket, now) + 1 - pr->nReady - pr->nClaimAsked;
@@ -424,9 +451,12 @@ static int poll_timeout(struct Loop *L, int64_t now)
 			if (w < t)
 				t = w;
 		}
-		if (pr->nextClaimMono > now && pr->nextClaimMono - now < t)
-			t = pr->nextClaimMono - now;
-		else if (pr->pConf && !L->draining && bucket_available(&pr->bucket, now) == 0 &&
+		if (pr->nextClaimMono > now) {
+			if (pr->nextClaimMono - now < t)
+				t = pr->nextClaimMono - now;
+			if (!L->draining && L->nextWatchMono > now && L->nextWatchMono - now < t)
+				t = L->nextWatchMono - now; /* watch_for_work */
+		} else if (pr->pConf && !L->draining && bucket_available(&pr->bucket, now) == 0 &&
 			 pr->inFlight + pr->nReady + pr->nClaimAsked < provider_parallel(pr) &&
 			 bucket_wait_ms(&pr->bucket, now) < t)
 			t = bucket_wait_ms(&pr->bucket, now); /* claims wait for tokens */
@@ -681,6 +711,7 @@ static void wait_and_drive_curl(struct Loop *L, int timeoutMs)
 	int64_t now = time_mono_ms();
 	if (L->curlTimerDue >= 0 && L->curlTimerDue - now < timeoutMs)
 		timeoutMs = L->curlTimerDue <= now ? 0 : (int)(L->curlTimerDue - now);
+	log_flush(); /* this iteration's lines, in one write, before sleeping */
 	n = epoll_wait(L->epollFd, aEv, (int)ARRAY_SIZE(aEv), timeoutMs < 0 ? 0 : timeoutMs);
 	for (i = 0; i < n; i++) {
 		int fd = aEv[i].data.fd, flags = 0;
@@ -824,6 +855,7 @@ int exec_main(const ExecOptions *o)
 {
 	struct Loop *L = xcalloc(1, sizeof(*L));
 	int rc = 0, webhookStarted = 0;
+	exec_memory_setup();
 	if (install_signals() != 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		log_event(LOG_ERROR, "cannot initialise signals or libcurl", NULL);
 		free(L);
@@ -841,6 +873,9 @@ int exec_main(const ExecOptions *o)
 	webhookStarted = webhook_thread_start(L->config.zDatabase) == 0;
 	log_event(LOG_INFO, "valuerankd started", "worker=%s owner=%s max_in_flight=%d lease_ms=%lld version=%s",
 		  L->zWorkerId, L->zOwner, L->maxInFlight, (long long)o->leaseMs, PACKAGE_VERSION);
+	/* Transfers, easy handles and response trees of the first burst (see memory.c). */
+	exec_memory_reserve(MEMORY_RESERVE_LOOP);
+	log_hold();
 	for (;;) {
 		int64_t now = time_mono_ms();
 		if (drain_signals(L))
@@ -851,6 +886,7 @@ int exec_main(const ExecOptions *o)
 		if (!L->draining) {
 			run_health_checks(L, now);
 			dispatch(L);
+			watch_for_work(L, now);
 			ask_claims(L, now);
 			if (L->opt.once && L->remaining == 0 && L->inFlight == 0 && L->nReady == 0 &&
 			    L->nAsked == 0)
@@ -866,8 +902,14 @@ int exec_main(const ExecOptions *o)
 				break;
 		}
 		wait_and_drive_curl(L, poll_timeout(L, time_mono_ms()));
-		read_transfers(L);
+		{
+			int wasBusy = L->inFlight > 0;
+			read_transfers(L);
+			if (wasBusy && L->inFlight == 0)
+				dbshared_flush_soon(&L->shared);
+		}
 	}
+	log_release();
 	/* Health checks still running are simply dropped. */
 	{
 		int i;

@@ -185,10 +185,14 @@ static void record_turn(struct Loop *L, Probe *p, const HttpRequestSpec *pSpec, 
 {
 	char zStarted[TIME_ISO_LEN];
 	Buf *b = &p->turns;
+	const char *zPrompt = turn_prompt(p, p->turn);
 	time_iso_from_epoch(zStarted, (time_t)(p->turnStartMs / 1000));
+	/* One allocation for the whole turn (escapes may still add a little). */
+	buf_reserve(b, strlen(zPrompt) + (r->zText ? strlen(r->zText) : 0) + strlen(pSpec->zUrl) +
+			       (pSpec->zBody ? strlen(pSpec->zBody) : 4) + nBody + 512);
 	buf_putc(b, b->n == 0 ? '[' : ',');
 	buf_printf(b, "{\"turn\":%d,\"prompt\":", p->turn + 1);
-	json_text_string(b, turn_prompt(p, p->turn));
+	json_text_string(b, zPrompt);
 	buf_puts(b, ",\"response\":");
 	json_text_string(b, r->zText ? r->zText : "");
 	buf_printf(b, ",\"input_tokens\":%lld,\"output_tokens\":%lld,\"finish_reason\":",

@@ -61,6 +61,9 @@ Transfer *loop_transfer_new(struct Loop *L, TransferKind kind)
 	Transfer *t = xcalloc(1, sizeof(*t));
 	(void)L;
 	t->kind = kind;
+	/* Room for a typical answer and its headers without regrowing. */
+	buf_reserve(&t->body, 4096);
+	buf_reserve(&t->headers, 1024);
 	return t;
 }
 

@@ -26,7 +26,7 @@ void buf_reset(Buf *b)
 		b->z[0] = 0;
 }
 
-static void buf_reserve(Buf *b, size_t extra)
+void buf_reserve(Buf *b, size_t extra)
 {
 	size_t need = b->n + extra + 1;
 	if (need <= b->cap)

@@ -18,6 +18,8 @@ void buf_init(Buf *b);
 void buf_free(Buf *b);
 /* Empty the buffer but keep its memory for reuse. */
 void buf_reset(Buf *b);
+/* Make room for extra more bytes (one allocation instead of several doublings). */
+void buf_reserve(Buf *b, size_t extra);
 void buf_append(Buf *b, const void *p, size_t n);
 void buf_puts(Buf *b, const char *z);
 void buf_putc(Buf *b, char c);

@@ -14,6 +14,11 @@ static char zComponentName[32] = "valuerank";
 static enum LogLevel minimumLevel = LOG_INFO;
 static char **azSecret;
 static int nSecret;
+/* Lines held by this thread (log_hold), written together by log_flush. */
+static __thread Buf heldLines;
+static __thread int holding;
+/* Write held lines early once they reach this size. */
+#define HELD_MAX (64u * 1024u)
 
 static const char *level_name(enum LogLevel level)
 {
@@ -127,6 +132,32 @@ void log_event(enum LogLevel level, const char *zMsg, const char *zFmt, ...)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
 	buf_putc(&b, '\n');
-	(void)!write(STDERR_FILENO, b.z, b.n);
+	if (holding) {
+		buf_append(&heldLines, b.z, b.n);
+		if (heldLines.n >= HELD_MAX)
+			log_flush();
+	} else {
+		(void)!write(STDERR_FILENO, b.z, b.n);
+	}
 	buf_free(&b);
+}
+
+void log_hold(void)
+{
+	holding = 1;
+}
+
+void log_flush(void)
+{
+	if (heldLines.n > 0)
+		(void)!write(STDERR_FILENO, heldLines.z, heldLines.n);
+	heldLines.n = 0;
+	if (!holding)
+		buf_free(&heldLines);
+}
+
+void log_release(void)
+{
+	holding = 0;
+	log_flush();
 }

@@ -19,6 +19,16 @@ void log_event(enum LogLevel level, const char *zMsg, const char *zFmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
+ * Batching for a busy thread: after log_hold(), this thread's lines are kept
+ * in memory and written together by log_flush() (or when 64 KiB are held),
+ * so an event loop can write once per wake-up instead of once per line; it
+ * must flush before it sleeps. log_release() flushes and stops holding.
+ */
+void log_hold(void);
+void log_flush(void);
+void log_release(void);
+
+/*
  * A copy of z with every registered secret replaced by "[redacted]", for
  * provider text that is stored or shown (error messages, raw bodies).
  * Caller frees. NULL gives NULL.

@@ -13,20 +13,37 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
+
+/*
+ * How a request with latency is served: one server thread runs MHD (epoll,
+ * external polling) and does the provider's work when a request arrives.
+ * Instead of sleeping, it suspends the connection and files the request in
+ * a min-heap by due time; the same thread waits for whichever comes first,
+ * network activity or the earliest due time, resumes the connections that
+ * are due, and MHD calls the access handler again, which finishes the answer
+ * and queues it (or closes the connection, for a hang). Compared with a
+ * thread per connection sleeping on a condition variable, this costs a
+ * fraction of the CPU per request at thousands of requests a second: no
+ * thread switches, and resuming from MHD's own thread needs no wake-up pipe.
+ */
 
 /* Bodies larger than this are refused (prompts are at most tens of kilobytes). */
 #define MAX_BODY_BYTES (8u * 1024u * 1024u)
-/* Enough threads for hundreds of slow concurrent requests plus idle keep-alive connections. */
+/* Hundreds of slow concurrent requests plus idle keep-alive connections. */
 #define CONNECTION_LIMIT 2048
-#define THREAD_STACK_BYTES (1024u * 1024u)
 #define MAX_REPLY_HEADERS 8
+
+typedef struct ConnRequest ConnRequest;
 
 struct MockServer {
 	char *zApiKey;
@@ -34,19 +51,23 @@ struct MockServer {
 	int verbose;
 	MockStats stats;
 	struct MHD_Daemon *pDaemon;
-	/* mu guards config, rngState and stopping; cond wakes sleeping requests at shutdown. */
+	/* mu guards config and rngState (the control endpoint and generation requests share them). */
 	pthread_mutex_t mu;
-	pthread_cond_t cond;
 	MockFaultConfig config;
 	uint64_t rngState;
-	int stopping;
+	/*
+	 * Only the server thread touches the rest while it runs (MHD calls every
+	 * callback from it); mock_server_stop() takes over after joining it.
+	 */
+	pthread_t thread;
+	int threadRunning;
+	int wakeFd;   /* eventfd: mock_server_stop() asks the server thread to finish */
+	int stopping; /* set by the server thread once asked: nothing more is suspended */
+	ConnRequest **apHeap; /* suspended requests, earliest due first */
+	size_t nHeap;
+	size_t nHeapAlloc;
+	uint64_t idState; /* generator of response ids, seeded at random */
 };
-
-/* The body of one request, gathered over the upload callbacks; freed when the request completes. */
-typedef struct ConnRequest {
-	Buf body;
-	int tooLarge;
-} ConnRequest;
 
 /* What to send back. status 0 means: close the connection without a response. */
 typedef struct Reply {
@@ -59,6 +80,44 @@ typedef struct Reply {
 	const char *zModel;
 	MockFault fault;
 } Reply;
+
+/* What a generation request still has to do once its latency has passed. */
+typedef struct PendingAnswer {
+	int active; /* 1 when generate_finish() must still build the reply */
+	MockApi api;
+	MockRequest req;
+	const MockModel *pModel;
+	int64_t retryAfterS;
+	uint64_t bodyHash;
+} PendingAnswer;
+
+/* Where a request stands. */
+typedef enum RequestPhase {
+	PHASE_READING, /* headers and body arriving */
+	PHASE_WAITING, /* handled on arrival; its connection is suspended in the heap until dueNs */
+	PHASE_DUE,     /* resumed: finish and send the reply on the next handler call */
+	PHASE_ANSWERED /* accounted for; MHD is sending the reply or closing */
+} RequestPhase;
+
+/*
+ * One request, from its first handler call to MHD's completion callback,
+ * which frees it (a keep-alive connection gets a fresh one per request).
+ */
+struct ConnRequest {
+	Buf body;
+	int tooLarge;
+	RequestPhase phase;
+	int counted;   /* mock_stats_request_begin() done, mock_stats_request_end() not yet */
+	size_t heapSlot; /* 1 + its index in the heap while it is there, else 0 */
+	int64_t dueNs;
+	int64_t startMs;
+	struct MHD_Connection *pConn;
+	PendingAnswer answer;
+	Reply reply;
+	/* For the verbose log line, kept because MHD may close the request without a handler call. */
+	char zMethod[32];
+	char zPath[200];
+};
 
 static void reply_header(Reply *r, const char *zName, const char *zFmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -91,25 +150,170 @@ static void reply_json(Reply *r, int status, const char *zJson)
 	r->status = status;
 }
 
-/* Sleep ms milliseconds, returning early when the server stops. */
-static void server_sleep_ms(MockServer *p, int64_t ms)
+/* Nanoseconds on the monotonic clock (due times need finer steps than milliseconds). */
+static int64_t mono_ns(void)
 {
-	struct timespec deadline;
-	if (ms <= 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += (time_t)(ms / 1000);
-	deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Put pReq at heap index i. Only the server thread uses the heap (or
+ * mock_server_stop(), through the completion callback, once it has joined it).
+ */
+static void heap_set(MockServer *p, size_t i, ConnRequest *pReq)
+{
+	p->apHeap[i] = pReq;
+	pReq->heapSlot = i + 1;
+}
+
+/* Move the entry at index i towards the root while it is due before its parent. */
+static void heap_sift_up(MockServer *p, size_t i)
+{
+	ConnRequest *pReq = p->apHeap[i];
+	while (i > 0 && p->apHeap[(i - 1) / 2]->dueNs > pReq->dueNs) {
+		heap_set(p, i, p->apHeap[(i - 1) / 2]);
+		i = (i - 1) / 2;
 	}
-	pthread_mutex_lock(&p->mu);
-	while (!p->stopping) {
-		if (pthread_cond_timedwait(&p->cond, &p->mu, &deadline) == ETIMEDOUT)
+	heap_set(p, i, pReq);
+}
+
+/* Move the entry at index i towards the leaves while a child is due before it. */
+static void heap_sift_down(MockServer *p, size_t i)
+{
+	ConnRequest *pReq = p->apHeap[i];
+	for (;;) {
+		size_t child = 2 * i + 1;
+		if (child >= p->nHeap)
 			break;
+		if (child + 1 < p->nHeap && p->apHeap[child + 1]->dueNs < p->apHeap[child]->dueNs)
+			child++;
+		if (p->apHeap[child]->dueNs >= pReq->dueNs)
+			break;
+		heap_set(p, i, p->apHeap[child]);
+		i = child;
 	}
-	pthread_mutex_unlock(&p->mu);
+	heap_set(p, i, pReq);
+}
+
+static void heap_push(MockServer *p, ConnRequest *pReq)
+{
+	if (p->nHeap == p->nHeapAlloc) {
+		p->nHeapAlloc = p->nHeapAlloc ? 2 * p->nHeapAlloc : 256;
+		p->apHeap = xrealloc(p->apHeap, p->nHeapAlloc * sizeof(p->apHeap[0]));
+	}
+	p->apHeap[p->nHeap++] = pReq;
+	heap_sift_up(p, p->nHeap - 1);
+}
+
+/* Take pReq (which is in the heap) out of it. */
+static void heap_remove(MockServer *p, ConnRequest *pReq)
+{
+	size_t i = pReq->heapSlot - 1;
+	ConnRequest *pLast = p->apHeap[--p->nHeap];
+	pReq->heapSlot = 0;
+	if (pLast == pReq)
+		return;
+	heap_set(p, i, pLast);
+	heap_sift_down(p, i);
+	heap_sift_up(p, pLast->heapSlot - 1);
+}
+
+/*
+ * Suspend the request's connection until waitMs from now (called in the
+ * access handler). Returns -1 without suspending once the server is
+ * stopping: the caller then answers at once, as a sleep cut short by
+ * shutdown did.
+ */
+static int request_suspend(MockServer *p, struct MHD_Connection *c, ConnRequest *pReq,
+			   int64_t waitMs)
+{
+	if (p->stopping)
+		return -1;
+	pReq->dueNs = mono_ns() + waitMs * 1000000;
+	pReq->phase = PHASE_WAITING;
+	MHD_suspend_connection(c);
+	heap_push(p, pReq);
+	return 0;
+}
+
+/*
+ * Resume every suspended connection that is due by nowNs (all of them for
+ * INT64_MAX); MHD calls the access handler for each on its next run.
+ * Returns how many were resumed.
+ */
+static size_t resume_due(MockServer *p, int64_t nowNs)
+{
+	size_t n = 0;
+	while (p->nHeap > 0 && p->apHeap[0]->dueNs <= nowNs) {
+		ConnRequest *pReq = p->apHeap[0];
+		heap_remove(p, pReq);
+		pReq->phase = PHASE_DUE;
+		MHD_resume_connection(pReq->pConn);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * How long the server thread may sleep: until MHD's next timeout or the
+ * earliest due request, whichever is first. NULL means no limit.
+ */
+static struct timespec *wait_limit(MockServer *p, struct timespec *pTs)
+{
+	MHD_UNSIGNED_LONG_LONG mhdMs;
+	int64_t waitNs = -1;
+	if (MHD_get_timeout(p->pDaemon, &mhdMs) == MHD_YES)
+		waitNs = mhdMs > (MHD_UNSIGNED_LONG_LONG)INT32_MAX ? (int64_t)INT32_MAX * 1000000
+								: (int64_t)mhdMs * 1000000;
+	if (p->nHeap > 0) {
+		int64_t untilDueNs = p->apHeap[0]->dueNs - mono_ns();
+		if (untilDueNs < 0)
+			untilDueNs = 0;
+		if (waitNs < 0 || untilDueNs < waitNs)
+			waitNs = untilDueNs;
+	}
+	if (waitNs < 0)
+		return NULL;
+	pTs->tv_sec = (time_t)(waitNs / 1000000000);
+	pTs->tv_nsec = (long)(waitNs % 1000000000);
+	return pTs;
+}
+
+/*
+ * The server thread: run MHD and release due requests until
+ * mock_server_stop() signals wakeFd. Then resume every request still
+ * waiting (a hang ends, a latency is cut short) and give MHD one more run
+ * to answer them.
+ */
+static void *server_main(void *pArg)
+{
+	MockServer *p = pArg;
+	const union MHD_DaemonInfo *pInfo = MHD_get_daemon_info(p->pDaemon, MHD_DAEMON_INFO_EPOLL_FD);
+	struct pollfd aPoll[2];
+	struct timespec ts;
+	aPoll[0].fd = pInfo->epoll_fd;
+	aPoll[0].events = POLLIN;
+	aPoll[1].fd = p->wakeFd;
+	aPoll[1].events = POLLIN;
+	for (;;) {
+		if (resume_due(p, mono_ns()) > 0) {
+			MHD_run(p->pDaemon);
+			continue;
+		}
+		if (ppoll(aPoll, 2, wait_limit(p, &ts), NULL) < 0 && errno != EINTR) {
+			log_event(LOG_ERROR, "server loop failed", "err=\"%s\"", strerror(errno));
+			break;
+		}
+		if (aPoll[1].revents)
+			break;
+		MHD_run(p->pDaemon);
+	}
+	p->stopping = 1;
+	resume_due(p, INT64_MAX);
+	MHD_run(p->pDaemon);
+	return NULL;
 }
 
 /* A request header's value, or NULL. */
@@ -153,12 +357,16 @@ static int check_auth(MockServer *p, struct MHD_Connection *c, MockApi api, Repl
 	return 0;
 }
 
-/* Add the provider's request-id header and put a fresh response id ("chatcmpl-…") in zId. */
-static void make_ids(MockApi api, Reply *r, char *zId, size_t nId)
+/*
+ * Add the provider's request-id header and put a fresh response id
+ * ("chatcmpl-…", 24 hex digits) in zId. Server thread only (it owns idState).
+ */
+static void make_ids(MockServer *p, MockApi api, Reply *r, char *zId, size_t nId)
 {
 	char zHex[25];
-	if (random_hex(zHex, 12) != 0)
-		str_copy(zHex, sizeof(zHex), "000000000000000000000000");
+	uint64_t hi = prng_splitmix64(&p->idState), lo = prng_splitmix64(&p->idState);
+	snprintf(zHex, sizeof(zHex), "%016llx%08llx", (unsigned long long)hi,
+		 (unsigned long long)(lo & 0xffffffffu));
 	if (api == MOCK_API_OPENAI) {
 		snprintf(zId, nId, "chatcmpl-%s", zHex);
 		reply_header(r, "x-request-id", "req_%s", zHex);
@@ -193,50 +401,54 @@ static uint64_t body_hash(const char *zUrl, const Buf *pBody)
 	return hash_fnv1a(h, pBody->z ? pBody->z : "", pBody->n);
 }
 
-/* POST of a generation request in any API style. */
-static void handle_generate(MockServer *p, struct MHD_Connection *c, MockApi api,
-			    const char *zUrlModel, const char *zUrl, ConnRequest *pReq, Reply *r)
+/*
+ * POST of a generation request in any API style: everything the provider does
+ * on arrival (auth, parsing, the model, Retry-After check, fault and latency
+ * draw). Returns how many milliseconds the reply waits. An error, a reset or
+ * a hang has its final reply in pReq->reply already; any other fault sets
+ * pReq->answer, which generate_finish() turns into the reply after the wait.
+ */
+static int64_t handle_generate(MockServer *p, struct MHD_Connection *c, MockApi api,
+			       const char *zUrlModel, const char *zUrl, ConnRequest *pReq)
 {
-	MockRequest req;
-	MockAnswer answer;
+	PendingAnswer *a = &pReq->answer;
+	Reply *r = &pReq->reply;
 	MockFaultConfig config;
 	const MockModel *pModel;
-	char zErr[300], zId[64], zNum[32];
+	char zErr[300], zNum[32];
 	int64_t latencyMs;
 	uint64_t h = body_hash(zUrl, &pReq->body);
 
-	memset(&answer, 0, sizeof(answer));
-	memset(&req, 0, sizeof(req));
 	if (check_auth(p, c, api, r) != 0)
-		goto out;
+		goto fail;
 	if (pReq->tooLarge) {
 		reply_error(r, api, MOCK_ERR_INVALID, "the request body is larger than 8 MiB");
-		goto out;
+		goto fail;
 	}
-	switch (mock_request_parse(api, zUrlModel, buf_str(&pReq->body), pReq->body.n, &req, zErr,
+	switch (mock_request_parse(api, zUrlModel, buf_str(&pReq->body), pReq->body.n, &a->req, zErr,
 				   sizeof(zErr))) {
 	case MOCK_PARSE_MALFORMED_JSON:
 		reply_error(r, api, MOCK_ERR_MALFORMED_JSON, zErr);
-		goto out;
+		goto fail;
 	case MOCK_PARSE_INVALID:
 		reply_error(r, api, MOCK_ERR_INVALID, zErr);
-		goto out;
+		goto fail;
 	default:
 		break;
 	}
-	pModel = mock_models_find(&p->models, req.zModel);
+	pModel = mock_models_find(&p->models, a->req.zModel);
 	if (!pModel) {
-		reply_error(r, api, MOCK_ERR_NOT_FOUND, req.zModel);
-		goto out;
+		reply_error(r, api, MOCK_ERR_NOT_FOUND, a->req.zModel);
+		goto fail;
 	}
 	r->zModel = pModel->zId;
-	mock_stats_count_model(&p->stats, req.zModel);
+	mock_stats_count_model(&p->stats, a->req.zModel);
 	mock_stats_check_retry(&p->stats, h, time_mono_ms());
 	/* Like OpenAI's reasoning models: only the default temperature (1) is accepted. */
-	if (strstr(pModel->zId, "no-temp") && req.hasTemperature && req.temperature != 1.0) {
-		snprintf(zNum, sizeof(zNum), "%g", req.temperature);
+	if (strstr(pModel->zId, "no-temp") && a->req.hasTemperature && a->req.temperature != 1.0) {
+		snprintf(zNum, sizeof(zNum), "%g", a->req.temperature);
 		reply_error(r, api, MOCK_ERR_TEMPERATURE, zNum);
-		goto out;
+		goto fail;
 	}
 
 	pthread_mutex_lock(&p->mu);
@@ -245,35 +457,53 @@ static void handle_generate(MockServer *p, struct MHD_Connection *c, MockApi api
 	latencyMs = mock_latency_draw(&config, &p->rngState);
 	pthread_mutex_unlock(&p->mu);
 
-	if (r->fault == MOCK_FAULT_HANG) {
-		server_sleep_ms(p, config.hangMs);
+	if (r->fault == MOCK_FAULT_HANG || r->fault == MOCK_FAULT_RESET) {
+		/* Close with no response: a hang after hang-ms, a reset at once. */
+		mock_request_free(&a->req);
 		r->status = 0;
-		goto out;
+		return r->fault == MOCK_FAULT_HANG ? config.hangMs : 0;
 	}
-	if (r->fault == MOCK_FAULT_RESET) {
-		r->status = 0;
-		goto out;
-	}
-	server_sleep_ms(p, latencyMs);
-	make_ids(api, r, zId, sizeof(zId));
+	a->active = 1;
+	a->api = api;
+	a->pModel = pModel;
+	a->retryAfterS = config.retryAfterS;
+	a->bodyHash = h;
+	return latencyMs;
+fail:
+	mock_request_free(&a->req);
+	return 0;
+}
+
+/*
+ * Build the reply of a generation request whose latency has passed, as the
+ * provider would send it now (ids, timestamps and the 429's Retry-After
+ * window start at this moment).
+ */
+static void generate_finish(MockServer *p, PendingAnswer *a, Reply *r)
+{
+	MockAnswer answer;
+	char zId[64], zNum[32];
+
+	memset(&answer, 0, sizeof(answer));
+	make_ids(p, a->api, r, zId, sizeof(zId));
 	switch (r->fault) {
 	case MOCK_FAULT_429:
-		snprintf(zNum, sizeof(zNum), "%lld", (long long)config.retryAfterS);
-		reply_error(r, api, MOCK_ERR_RATE_LIMIT, zNum);
-		rate_limit_headers(api, config.retryAfterS, r);
-		mock_stats_note_429(&p->stats, h, time_mono_ms(), config.retryAfterS * 1000);
+		snprintf(zNum, sizeof(zNum), "%lld", (long long)a->retryAfterS);
+		reply_error(r, a->api, MOCK_ERR_RATE_LIMIT, zNum);
+		rate_limit_headers(a->api, a->retryAfterS, r);
+		mock_stats_note_429(&p->stats, a->bodyHash, time_mono_ms(), a->retryAfterS * 1000);
 		break;
 	case MOCK_FAULT_500:
-		reply_error(r, api, MOCK_ERR_SERVER, NULL);
+		reply_error(r, a->api, MOCK_ERR_SERVER, NULL);
 		break;
 	case MOCK_FAULT_503:
-		reply_error(r, api, MOCK_ERR_OVERLOADED, NULL);
+		reply_error(r, a->api, MOCK_ERR_OVERLOADED, NULL);
 		break;
 	default:
-		mock_answer_generate(pModel, &req.conv, &answer);
+		mock_answer_generate(a->pModel, &a->req.conv, &answer);
 		buf_reset(&r->body);
 		/* Echo the exact version asked for, as the real APIs do. */
-		mock_success_body(api, req.zModel, zId, (int64_t)time(NULL),
+		mock_success_body(a->api, a->req.zModel, zId, (int64_t)time(NULL),
 				  r->fault == MOCK_FAULT_EMPTY    ? MOCK_OUTCOME_EMPTY
 				  : r->fault == MOCK_FAULT_FILTER ? MOCK_OUTCOME_FILTER
 								  : MOCK_OUTCOME_ANSWER,
@@ -286,9 +516,9 @@ static void handle_generate(MockServer *p, struct MHD_Connection *c, MockApi api
 		r->status = 200;
 		break;
 	}
-out:
 	mock_answer_free(&answer);
-	mock_request_free(&req);
+	mock_request_free(&a->req);
+	a->active = 0;
 }
 
 /* GET of a models list in the given API style (after the provider's auth check). */
@@ -355,19 +585,24 @@ static void handle_control(MockServer *p, const char *zUrl, const char *zMethod,
 	}
 }
 
-/* Route one provider request (everything outside /_mock/). */
-static void handle_api(MockServer *p, struct MHD_Connection *c, const char *zUrl,
-		       const char *zMethod, ConnRequest *pReq, Reply *r)
+/*
+ * Route one provider request (everything outside /_mock/). Returns how many
+ * milliseconds its reply waits (0 for all but generation requests).
+ */
+static int64_t handle_api(MockServer *p, struct MHD_Connection *c, const char *zUrl,
+			  const char *zMethod, ConnRequest *pReq)
 {
 	static const char zGeminiPrefix[] = "/v1beta/models/";
 	static const char zGeminiSuffix[] = ":generateContent";
 	int isGet = strcmp(zMethod, "GET") == 0, isPost = strcmp(zMethod, "POST") == 0;
 	size_t nUrl = strlen(zUrl);
+	Reply *r = &pReq->reply;
+	int64_t waitMs = 0;
 
 	if (strcmp(zUrl, "/v1/chat/completions") == 0 && isPost) {
-		handle_generate(p, c, MOCK_API_OPENAI, NULL, zUrl, pReq, r);
+		waitMs = handle_generate(p, c, MOCK_API_OPENAI, NULL, zUrl, pReq);
 	} else if (strcmp(zUrl, "/v1/messages") == 0 && isPost) {
-		handle_generate(p, c, MOCK_API_ANTHROPIC, NULL, zUrl, pReq, r);
+		waitMs = handle_generate(p, c, MOCK_API_ANTHROPIC, NULL, zUrl, pReq);
 	} else if (strcmp(zUrl, "/v1/models") == 0 && isGet) {
 		int anthropic = header(c, "x-api-key") && header(c, "anthropic-version");
 		handle_models(p, c, anthropic ? MOCK_API_ANTHROPIC : MOCK_API_OPENAI, r);
@@ -378,7 +613,7 @@ static void handle_api(MockServer *p, struct MHD_Connection *c, const char *zUrl
 		   strcmp(zUrl + nUrl - strlen(zGeminiSuffix), zGeminiSuffix) == 0) {
 		size_t nModel = nUrl - strlen(zGeminiPrefix) - strlen(zGeminiSuffix);
 		char *zModel = xstrndup(zUrl + strlen(zGeminiPrefix), nModel);
-		handle_generate(p, c, MOCK_API_GEMINI, zModel, zUrl, pReq, r);
+		waitMs = handle_generate(p, c, MOCK_API_GEMINI, zModel, zUrl, pReq);
 		free(zModel);
 	} else {
 		/* OpenAI answers an unknown route 404 with an invalid_request_error. */
@@ -387,9 +622,13 @@ static void handle_api(MockServer *p, struct MHD_Connection *c, const char *zUrl
 		reply_error(r, MOCK_API_OPENAI, MOCK_ERR_INVALID, zMsg);
 		r->status = 404;
 	}
+	return waitMs;
 }
 
-/* Queue the reply on the connection; MHD_NO (close) when status is 0. */
+/*
+ * Queue the reply on the connection; MHD_NO (close) when status is 0. The
+ * body's memory goes to MHD, which frees it once sent.
+ */
 static enum MHD_Result reply_send(struct MHD_Connection *c, Reply *r)
 {
 	struct MHD_Response *pResp;
@@ -397,8 +636,15 @@ static enum MHD_Result reply_send(struct MHD_Connection *c, Reply *r)
 	int i;
 	if (r->status == 0)
 		return MHD_NO;
-	pResp = MHD_create_response_from_buffer(r->body.n, r->body.z ? r->body.z : (char *)"",
-						MHD_RESPMEM_MUST_COPY);
+	if (r->body.n > 0) {
+		size_t n = r->body.n;
+		char *z = buf_detach(&r->body);
+		pResp = MHD_create_response_from_buffer(n, z, MHD_RESPMEM_MUST_FREE);
+		if (!pResp)
+			free(z);
+	} else {
+		pResp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	}
 	if (!pResp)
 		return MHD_NO;
 	MHD_add_response_header(pResp, "Content-Type", "application/json");
@@ -409,21 +655,44 @@ static enum MHD_Result reply_send(struct MHD_Connection *c, Reply *r)
 	return rc;
 }
 
-/* libmicrohttpd's access handler: gather the body, then answer the request in full. */
+/*
+ * The request's reply is final (its wait over, or cut short): finish a
+ * pending answer, count the status and write the verbose log line, whose ms
+ * include the latency.
+ */
+static void request_account(MockServer *p, ConnRequest *pReq)
+{
+	Reply *r = &pReq->reply;
+	if (pReq->answer.active)
+		generate_finish(p, &pReq->answer, r);
+	mock_stats_request_end(&p->stats, r->status);
+	pReq->counted = 0;
+	pReq->phase = PHASE_ANSWERED;
+	if (p->verbose)
+		log_event(LOG_INFO, "request", "method=%s path=%s status=%d model=%s fault=%s ms=%lld",
+			  pReq->zMethod, pReq->zPath, r->status, r->zModel ? r->zModel : "-",
+			  mock_fault_name(r->fault), (long long)(time_mono_ms() - pReq->startMs));
+}
+
+/* libmicrohttpd's access handler: gather the body, answer at once or after the latency. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *zUrl,
 				  const char *zMethod, const char *zVersion, const char *zUpload,
 				  size_t *pnUpload, void **ppConn)
 {
 	MockServer *p = cls;
 	ConnRequest *pReq = *ppConn;
-	Reply r;
-	enum MHD_Result rc;
-	int64_t startMs;
+	int64_t waitMs;
 
 	if (!pReq) {
 		pReq = xcalloc(1, sizeof(*pReq));
+		pReq->pConn = c;
+		pReq->reply.fault = MOCK_FAULT_NONE;
 		*ppConn = pReq;
 		return MHD_YES;
+	}
+	if (pReq->phase == PHASE_DUE) {
+		request_account(p, pReq);
+		return reply_send(c, &pReq->reply);
 	}
 	if (*pnUpload) {
 		if (pReq->body.n + *pnUpload > MAX_BODY_BYTES)
@@ -434,47 +703,58 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 
-	memset(&r, 0, sizeof(r));
-	r.fault = MOCK_FAULT_NONE;
 	if (str_starts_with(zUrl, "/_mock/")) {
-		handle_control(p, zUrl, zMethod, pReq, &r);
-		rc = reply_send(c, &r);
-		buf_free(&r.body);
-		return rc;
+		handle_control(p, zUrl, zMethod, pReq, &pReq->reply);
+		pReq->phase = PHASE_ANSWERED;
+		return reply_send(c, &pReq->reply);
 	}
-	startMs = time_mono_ms();
+	pReq->startMs = time_mono_ms();
+	pReq->counted = 1;
 	mock_stats_request_begin(&p->stats);
-	handle_api(p, c, zUrl, zMethod, pReq, &r);
-	mock_stats_request_end(&p->stats, r.status);
 	if (p->verbose) {
-		char zPath[200];
-		log_quote(zPath, sizeof(zPath), zUrl);
-		log_event(LOG_INFO, "request", "method=%s path=%s status=%d model=%s fault=%s ms=%lld",
-			  zMethod, zPath, r.status, r.zModel ? r.zModel : "-", mock_fault_name(r.fault),
-			  (long long)(time_mono_ms() - startMs));
+		str_copy(pReq->zMethod, sizeof(pReq->zMethod), zMethod);
+		log_quote(pReq->zPath, sizeof(pReq->zPath), zUrl);
 	}
-	rc = reply_send(c, &r);
-	buf_free(&r.body);
-	return rc;
+	waitMs = handle_api(p, c, zUrl, zMethod, pReq);
+	buf_free(&pReq->body);
+	if (waitMs > 0 && request_suspend(p, c, pReq, waitMs) == 0)
+		return MHD_YES;
+	request_account(p, pReq);
+	return reply_send(c, &pReq->reply);
 }
 
-/* libmicrohttpd's completion callback: free the per-request body. */
+/*
+ * libmicrohttpd's completion callback: free the request. MHD neither times
+ * out nor notices a client's close while a connection is suspended, so a
+ * request has normally left the heap before it gets here; the check guards
+ * against a dangling entry all the same. MHD may close a resumed connection
+ * without calling the handler again (the client has gone, or the server is
+ * stopping): the request is then finished and counted here, with the status
+ * it would have been sent, as when a sleeping thread answered a closed socket.
+ */
 static void on_completed(void *cls, struct MHD_Connection *c, void **ppConn,
 			 enum MHD_RequestTerminationCode code)
 {
+	MockServer *p = cls;
 	ConnRequest *pReq = *ppConn;
-	if (pReq) {
-		buf_free(&pReq->body);
-		free(pReq);
-		*ppConn = NULL;
-	}
+	if (!pReq)
+		return;
+	if (pReq->heapSlot)
+		heap_remove(p, pReq);
+	if (pReq->counted)
+		request_account(p, pReq);
+	mock_request_free(&pReq->answer.req);
+	buf_free(&pReq->reply.body);
+	buf_free(&pReq->body);
+	free(pReq);
+	*ppConn = NULL;
 }
 
 MockServer *mock_server_new(const char *zApiKey, MockModelSet *pModels,
 			    const MockFaultConfig *pConfig, int verbose)
 {
 	MockServer *p = xcalloc(1, sizeof(*p));
-	pthread_condattr_t attr;
+	char zSeed[17];
 	p->zApiKey = xstrdup(zApiKey);
 	p->models = *pModels;
 	memset(pModels, 0, sizeof(*pModels));
@@ -483,20 +763,23 @@ MockServer *mock_server_new(const char *zApiKey, MockModelSet *pModels,
 	p->rngState = pConfig->seed;
 	mock_stats_init(&p->stats);
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&p->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	p->wakeFd = -1;
+	/* Response ids only need to differ, not to be unpredictable: seed once, not a syscall each. */
+	if (random_hex(zSeed, 8) == 0)
+		p->idState = strtoull(zSeed, NULL, 16);
+	else
+		p->idState = (uint64_t)mono_ns() ^ (uint64_t)time(NULL);
 	return p;
 }
 
 int mock_server_start(MockServer *p, const struct sockaddr *pAddr, unsigned *pPort, char *zErr,
 		      size_t nErr)
 {
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	/* External polling: server_main() waits on MHD's epoll descriptor and its own wake-up. */
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *pInfo;
 	uint16_t port;
+	int rc;
 	if (pAddr->sa_family == AF_INET6) {
 		flags |= MHD_USE_IPv6;
 		port = ntohs(((const struct sockaddr_in6 *)pAddr)->sin6_port);
@@ -509,7 +792,6 @@ int mock_server_start(MockServer *p, const struct sockaddr *pAddr, unsigned *pPo
 				      MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_LIMIT,
 				      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
 				      MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-				      MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK_BYTES,
 				      MHD_OPTION_NOTIFY_COMPLETED, on_completed, p,
 				      MHD_OPTION_END);
 	if (!p->pDaemon) {
@@ -517,6 +799,18 @@ int mock_server_start(MockServer *p, const struct sockaddr *pAddr, unsigned *pPo
 			 "not available on this host)");
 		return -1;
 	}
+	p->wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	rc = p->wakeFd < 0 ? errno : pthread_create(&p->thread, NULL, server_main, p);
+	if (rc != 0) {
+		snprintf(zErr, nErr, "cannot start the server thread: %s", strerror(rc));
+		if (p->wakeFd >= 0)
+			close(p->wakeFd);
+		p->wakeFd = -1;
+		MHD_stop_daemon(p->pDaemon);
+		p->pDaemon = NULL;
+		return -1;
+	}
+	p->threadRunning = 1;
 	pInfo = MHD_get_daemon_info(p->pDaemon, MHD_DAEMON_INFO_BIND_PORT);
 	*pPort = pInfo ? pInfo->port : 0;
 	return 0;
@@ -524,14 +818,21 @@ int mock_server_start(MockServer *p, const struct sockaddr *pAddr, unsigned *pPo
 
 void mock_server_stop(MockServer *p)
 {
+	uint64_t one = 1;
 	if (!p->pDaemon)
 		return;
-	pthread_mutex_lock(&p->mu);
-	p->stopping = 1;
-	pthread_cond_broadcast(&p->cond);
-	pthread_mutex_unlock(&p->mu);
+	if (p->threadRunning) {
+		/* The server thread resumes every waiting request before it returns. */
+		if (write(p->wakeFd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+			log_event(LOG_ERROR, "wake failed", "err=\"%s\"", strerror(errno));
+		pthread_join(p->thread, NULL);
+		p->threadRunning = 0;
+	}
+	/* No connection is suspended now, as MHD requires; it closes what is still open. */
 	MHD_stop_daemon(p->pDaemon);
 	p->pDaemon = NULL;
+	close(p->wakeFd);
+	p->wakeFd = -1;
 }
 
 void mock_server_free(MockServer *p)
@@ -541,7 +842,7 @@ void mock_server_free(MockServer *p)
 	mock_server_stop(p);
 	mock_stats_free(&p->stats);
 	mock_models_free(&p->models);
-	pthread_cond_destroy(&p->cond);
+	free(p->apHeap);
 	pthread_mutex_destroy(&p->mu);
 	free(p->zApiKey);
 	free(p);

@@ -18,14 +18,18 @@ MockServer *mock_server_new(const char *zApiKey, MockModelSet *pModels,
 			    const MockFaultConfig *pConfig, int verbose);
 
 /*
- * Listen on pAddr (IPv4 or IPv6, port 0 picks a free one) with one thread per
- * connection. On success returns 0 and stores the bound port in *pPort; on
- * failure -1 with a sentence in zErr.
+ * Listen on pAddr (IPv4 or IPv6, port 0 picks a free one) and serve from one
+ * server thread, which holds each reply for its latency without blocking.
+ * On success returns 0 and stores the bound port in *pPort; on failure -1
+ * with a sentence in zErr.
  */
 int mock_server_start(MockServer *p, const struct sockaddr *pAddr, unsigned *pPort, char *zErr,
 		      size_t nErr);
 
-/* Wake every sleeping request (latency, hangs), close connections and stop listening. */
+/*
+ * Release every waiting request at once (latency cut short, hangs closed),
+ * stop the server thread, close connections and stop listening.
+ */
 void mock_server_stop(MockServer *p);
 
 /* Free the server; stops it first if it is running. NULL is ignored. */

@@ -28,11 +28,12 @@ static const char zJobClaim[] =
 	"  AND j.attempts < j.max_attempts AND r.status IN ('pending','running')"
 	"  ORDER BY j.not_before_ms, j.id LIMIT ?5)"
 	" RETURNING id, run_id, scenario_id, provider, model_id, model_version, sample_index,"
-	" attempts, max_attempts";
+	" attempts, max_attempts,"
+	" (SELECT preamble FROM scenarios s WHERE s.id = scenario_id) AS preamble,"
+	" (SELECT prompt FROM scenarios s WHERE s.id = scenario_id) AS prompt";
 static const char zRunMarkRunning[] =
 	"UPDATE runs SET status = 'running', started_at = COALESCE(started_at, " NOW_ISO ")"
 	" WHERE id = ?1 AND status = 'pending'";
-static const char zScenarioText[] = "SELECT preamble, prompt FROM scenarios WHERE id = ?1";
 
 static const char zJobExtendLeases[] =
 	"UPDATE jobs SET lease_expires_ms = ?2 WHERE lease_owner = ?1 AND state = 'leased'";
@@ -54,6 +55,7 @@ static const char zJobFailExpired[] =
 	" last_error_class = 'network'"
 	" WHERE id = ?1 AND state = 'leased' AND lease_expires_ms < ?2";
 
+static const char zDataVersion[] = "PRAGMA data_version";
 static const char zJobsRemaining[] =
 	"SELECT count(*) FROM runs r JOIN jobs j ON j.run_id = r.id AND j.state IN ('queued','leased')"
 	" WHERE r.status IN ('pending','running')";
@@ -172,16 +174,9 @@ json_t *store_jobs_claim(Db *db, const char *zOwner, const char *zProvider, int6
 		goto fail;
 	json_array_foreach(pRows, i, pRow) {
 		int64_t runId = json_integer_value(json_object_get(pRow, "run_id"));
-		json_t *pText;
 		if (runId != lastRun && db_exec(db, zRunMarkRunning, "i", runId) != DB_OK)
 			goto fail;
 		lastRun = runId;
-		pText = db_query_one(db, zScenarioText, "i",
-				     json_integer_value(json_object_get(pRow, "scenario_id")));
-		if (!pText)
-			goto fail;
-		json_object_update(pRow, pText);
-		json_decref(pText);
 	}
 	if (db_commit(db) != DB_OK)
 		goto fail;
@@ -258,6 +253,11 @@ out:
 		*pnRequeued = 0;
 	}
 	return rc;
+}
+
+int64_t store_data_version(Db *db)
+{
+	return db_query_int(db, -1, zDataVersion, "");
 }
 
 int64_t store_jobs_remaining(Db *db)

@@ -47,6 +47,13 @@ DbRc store_jobs_extend_leases(Db *db, const char *zOwner, int64_t expiresMs);
 DbRc store_jobs_requeue_expired(Db *db, int64_t nowMs, int *pnRequeued);
 
 /*
+ * SQLite's data_version for this connection: it changes whenever another
+ * connection commits. A cheap read that lets an idle executor notice new
+ * work without a write transaction. -1 on error.
+ */
+int64_t store_data_version(Db *db);
+
+/*
  * Number of jobs still to do in active runs (queued or leased, in pending or
  * running runs). The executor's --once mode exits when it is 0.
  */

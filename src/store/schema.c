@@ -314,6 +314,22 @@ static const Migration aMigration[] = {
 " input_tokens, output_tokens, cost_usd, cache_hit, duration_ms);\n"
 "CREATE INDEX jobs_run_progress ON jobs(run_id, provider, model_id, model_version, state);\n"
 },
+/*
+ * Every claim and every result changes a job's state, and each index that
+ * holds the state is rewritten each time. jobs_claim_provider starts with
+ * the state too, so it serves every query jobs_claim served.
+ */
+{2, "executor write path: drop a redundant jobs index, cover decision values in the totals index",
+"DROP INDEX jobs_claim;\n"
+/*
+ * The post-run summary (trigger runs_notify_on_end) counts and averages
+ * decision_value per model in the transaction that ends the run; with the
+ * value in this index it reads index entries, not every transcript row.
+ */
+"DROP INDEX transcripts_run_totals;\n"
+"CREATE INDEX transcripts_run_totals ON transcripts(run_id, model_id, provider, model_version,"
+" input_tokens, output_tokens, cost_usd, cache_hit, duration_ms, decision_value);\n"
+},
 };
 
 static const char zCreateMigrations[] =

@@ -12,6 +12,8 @@ import math
 import os
 import re
 import signal
+import socket
+import struct
 import subprocess
 import threading
 import time
@@ -85,6 +87,20 @@ def rating_of(text):
         return None
     return int(next(g for g in m.groups() if g))
 
+
+
+def chat_outcome(port, outcomes):
+    """POST one chat completion and append the HTTP status, or the exception when the connection closed."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", "/v1/chat/completions", body=json.dumps(
+            {"model": "mock-a", "messages": [{"role": "user", "content": "x"}]}),
+            headers=OPENAI_AUTH)
+        outcomes.append(conn.getresponse().status)
+    except (http.client.HTTPException, OSError) as e:
+        outcomes.append(e)
+    finally:
+        conn.close()
 
 class MockLLMTest(unittest.TestCase):
     @classmethod
@@ -482,6 +498,59 @@ class MockLLMTest(unittest.TestCase):
         self.assertGreaterEqual(st["max_in_flight"], 25)
         self.assertEqual(st["in_flight"], 0)
 
+    def test_earlier_deadline_overtakes_later_one(self):
+        # A waiting reply must not hold back one that is due sooner.
+        self.configure(latency_ms=600)
+        done = {}
+
+        def slow():
+            t0 = time.monotonic()
+            done["slow"] = (self.openai(prompt="slow")[0], time.monotonic() - t0, time.monotonic())
+        t = threading.Thread(target=slow)
+        t.start()
+        time.sleep(0.15)
+        self.configure(latency_ms=50)
+        t0 = time.monotonic()
+        self.assertEqual(self.openai(prompt="fast")[0], 200)
+        fast_end = time.monotonic()
+        self.assertGreaterEqual(fast_end - t0, 0.045)
+        self.assertLess(fast_end - t0, 0.4)
+        t.join(10)
+        status, elapsed, slow_end = done["slow"]
+        self.assertEqual(status, 200)
+        self.assertGreaterEqual(elapsed, 0.59)
+        self.assertLess(fast_end, slow_end)
+
+    def test_client_gone_while_reply_waits(self):
+        # Clients that hang up while their reply waits must leave the server serving and
+        # every request accounted for once the replies fall due.
+        self.configure(latency_ms=300)
+        body = json.dumps({"model": "mock-a", "messages": [{"role": "user", "content": "bye"}]})
+        raw = ("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+               "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+               % (KEY, len(body), body)).encode()
+        socks = [socket.create_connection(("127.0.0.1", self.port), timeout=5) for _ in range(10)]
+        for s in socks:
+            s.sendall(raw)
+        deadline = time.monotonic() + 5
+        while self.stats()["in_flight"] < 10 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(self.stats()["in_flight"], 10)  # all ten are waiting, suspended
+        for i, s in enumerate(socks):
+            if i % 2:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST
+            s.close()
+        self.assertEqual(self.openai()[0], 200)  # waits its own 300 ms beside the abandoned ones
+        deadline = time.monotonic() + 5
+        while self.stats()["in_flight"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        st = self.stats()
+        self.assertEqual(st["in_flight"], 0)
+        self.assertEqual(st["requests"], 11)
+        self.assertEqual(st["by_status"], {"200": 11})  # counted as answered, as the provider would
+        self.configure(latency_ms=0)
+        self.assertEqual(self.openai()[0], 200)
+
     # -- control endpoints ------------------------------------------------------------
     def test_stats_shape_and_reset(self):
         self.openai(model="mock-a")
@@ -522,20 +591,8 @@ class MockLLMProcessTest(unittest.TestCase):
 
     def test_sigterm_during_hang_exits_cleanly(self):
         proc, port, lines = start_server("--rate-hang", "1", "--verbose")
-        errors = []
-
-        def hang():
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            try:
-                conn.request("POST", "/v1/chat/completions", body=json.dumps(
-                    {"model": "mock-a", "messages": [{"role": "user", "content": "x"}]}),
-                    headers=OPENAI_AUTH)
-                conn.getresponse()
-            except (http.client.HTTPException, OSError) as e:
-                errors.append(e)
-            finally:
-                conn.close()
-        t = threading.Thread(target=hang)
+        outcomes = []
+        t = threading.Thread(target=chat_outcome, args=(port, outcomes))
         t.start()
         time.sleep(0.5)
         t0 = time.monotonic()
@@ -543,11 +600,28 @@ class MockLLMProcessTest(unittest.TestCase):
         self.assertLess(time.monotonic() - t0, 5)
         t.join(10)
         self.assertEqual(code, 0, "".join(lines))
-        self.assertEqual(len(errors), 1)
+        self.assertEqual(len(outcomes), 1)
+        self.assertIsInstance(outcomes[0], Exception)  # closed with no response
         text = "".join(lines)
         self.assertNotIn("Sanitizer", text)
         self.assertIn('msg="request" method=POST path="/v1/chat/completions" status=0 '
                       'model=mock-a fault=hang', text)
+
+    def test_sigterm_with_replies_waiting_exits_promptly(self):
+        proc, port, lines = start_server("--latency-ms", "60000")
+        outcomes = []
+        threads = [threading.Thread(target=chat_outcome, args=(port, outcomes)) for _ in range(20)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        code = stop_server(proc)
+        self.assertLess(time.monotonic() - t0, 5)
+        for t in threads:
+            t.join(10)
+        self.assertEqual(code, 0, "".join(lines))
+        self.assertEqual(len(outcomes), 20)  # every client got an answer or a closed connection
+        self.assertNotIn("Sanitizer", "".join(lines))
 
 
 if __name__ == "__main__":

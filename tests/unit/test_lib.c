@@ -1,9 +1,12 @@
-/* test_lib.c — unit tests for src/lib: buffers, escaping, parsing, SHA-256, time. */
+/* test_lib.c — unit tests for src/lib: buffers, escaping, parsing, SHA-256, time, held log lines. */
 #include <check.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/log.h"
 #include "lib/sha256.h"
 #include "lib/timeutil.h"
 #include "lib/util.h"
@@ -71,6 +74,60 @@ START_TEST(test_random_hex_is_random)
 }
 END_TEST
 
+/* Read what is waiting on a non-blocking pipe (0 when nothing is). */
+static size_t read_pipe(int fd, char *z, size_t n)
+{
+	ssize_t got = read(fd, z, n - 1);
+	z[got > 0 ? got : 0] = 0;
+	return got > 0 ? (size_t)got : 0;
+}
+
+START_TEST(test_log_hold_and_flush)
+{
+	int aFd[2], saved = dup(STDERR_FILENO);
+	char z[4096];
+	ck_assert_int_eq(pipe(aFd), 0);
+	ck_assert_int_eq(fcntl(aFd[0], F_SETFL, O_NONBLOCK), 0);
+	ck_assert_int_ge(fcntl(aFd[1], F_SETPIPE_SZ, 1 << 20), 1 << 20); /* room for all held lines */
+	dup2(aFd[1], STDERR_FILENO);
+	log_setup("test", LOG_INFO);
+
+	log_event(LOG_INFO, "direct", "n=%d", 1);
+	ck_assert_uint_gt(read_pipe(aFd[0], z, sizeof(z)), 0);
+	ck_assert_ptr_nonnull(strstr(z, "msg=\"direct\" n=1\n"));
+
+	log_hold();
+	log_event(LOG_INFO, "first", "n=%d", 2);
+	log_event(LOG_WARN, "second", NULL);
+	ck_assert_uint_eq(read_pipe(aFd[0], z, sizeof(z)), 0); /* held, not written */
+	log_flush();
+	ck_assert_uint_gt(read_pipe(aFd[0], z, sizeof(z)), 0);
+	ck_assert_ptr_nonnull(strstr(z, "msg=\"first\" n=2\n"));
+	ck_assert_ptr_nonnull(strstr(z, "level=warn component=test msg=\"second\"\n"));
+	ck_assert(strstr(z, "first") < strstr(z, "second")); /* in order */
+	ck_assert_uint_eq(read_pipe(aFd[0], z, sizeof(z)), 0); /* written once */
+
+	/* Held lines go out when they fill the buffer, before any flush. */
+	for (int i = 0; i < 1000; i++)
+		log_event(LOG_INFO, "filler line to pass the limit", "i=%d", i);
+	ck_assert_uint_gt(read_pipe(aFd[0], z, sizeof(z)), 0);
+	while (read_pipe(aFd[0], z, sizeof(z)) > 0) {
+	}
+	log_release();
+	ck_assert_uint_gt(read_pipe(aFd[0], z, sizeof(z)), 0); /* the rest, on release */
+	while (read_pipe(aFd[0], z, sizeof(z)) > 0) {
+	}
+	log_event(LOG_INFO, "after", NULL);
+	ck_assert_uint_gt(read_pipe(aFd[0], z, sizeof(z)), 0); /* direct again */
+	ck_assert_ptr_nonnull(strstr(z, "msg=\"after\""));
+
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(aFd[0]);
+	close(aFd[1]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lib");
@@ -82,6 +139,7 @@ int main(void)
 	tcase_add_test(tc, test_parse_int64);
 	tcase_add_test(tc, test_time_iso_roundtrip);
 	tcase_add_test(tc, test_random_hex_is_random);
+	tcase_add_test(tc, test_log_hold_and_flush);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
