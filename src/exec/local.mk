@@ -19,6 +19,6 @@ tests_unit_test_exec_ratelimit_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_exec_ratelimit_LDADD = $(TEST_LDADD)
 TESTS += tests/unit/test_exec_ratelimit
 
-EXTRA_DIST += tests/integration/test_executor.py bench/bench_executor.py
+EXTRA_DIST += tests/integration/test_executor.py bench/bench_executor.py bench/README.md
 # the webhook deliverer (dashboard helper): valuerankd's main calls webhook_thread_start/stop
 libvaluerank_a_SOURCES += src/exec/webhook.c src/exec/webhook.h

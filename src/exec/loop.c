@@ -701,14 +701,26 @@ static int epoll_watch(int epollFd, int fd)
 }
 
 /*
+ * Socket events handled per wake-up. Smaller batches let finished transfers
+ * be replaced sooner when hundreds of answers arrive together.
+ */
+#define EPOLL_BATCH 32
+
+/*
  * Wait up to timeoutMs for sockets, signals, database replies or curl's
  * timer, and hand socket events and expired timers to curl.
  */
 static void wait_and_drive_curl(struct Loop *L, int timeoutMs)
 {
-	struct epoll_event aEv[128];
+	struct epoll_event aEv[EPOLL_BATCH];
 	int i, n, running = 0;
 	int64_t now = time_mono_ms();
+	/* Transfers just added are due at once: send them before reading a batch of answers. */
+	if (L->curlTimerDue >= 0 && L->curlTimerDue <= now) {
+		L->curlTimerDue = -1;
+		curl_multi_socket_action(L->pMulti, CURL_SOCKET_TIMEOUT, 0, &running);
+		now = time_mono_ms();
+	}
 	if (L->curlTimerDue >= 0 && L->curlTimerDue - now < timeoutMs)
 		timeoutMs = L->curlTimerDue <= now ? 0 : (int)(L->curlTimerDue - now);
 	log_flush(); /* this iteration's lines, in one write, before sleeping */

@@ -8,6 +8,7 @@
 #include "store/accounts.h"
 #include "store/db.h"
 #include "store/db_internal.h"
+#include "store/jobs.h"
 #include "fixture.h"
 
 static char zDbPath[256];
@@ -185,6 +186,48 @@ START_TEST(test_backup_copies_everything)
 }
 END_TEST
 
+/* The executor's tuning skips CHECK constraints on its own connection only. */
+START_TEST(test_executor_tuning_keeps_checks_elsewhere)
+{
+	static const char zBadUser[] =
+		"INSERT INTO users(tenant_id, email, password_hash, role, created_at)"
+		" SELECT id, ?1, 'x', 'bogus', 'now' FROM tenants WHERE slug = 'kept'";
+	char zErr[256];
+	Db *db = fresh_db(), *pOther;
+	store_tenant_ensure(db, "kept", "kept");
+	ck_assert_int_eq(store_jobs_tune(db), DB_OK);
+	pOther = db_open(zDbPath, zErr, sizeof(zErr));
+	ck_assert_ptr_nonnull(pOther);
+	ck_assert_int_ne(db_exec(pOther, zBadUser, "t", "other@example.org"), DB_OK);
+	ck_assert_int_eq((int)db_query_int(pOther, -1, "SELECT count(*) FROM users", ""), 0);
+	/* The tuned connection really skips them (it only ever writes literal states). */
+	ck_assert_int_eq(db_exec(db, zBadUser, "t", "tuned@example.org"), DB_OK);
+	db_close(pOther);
+	drop_db(db);
+}
+END_TEST
+
+/* data_version moves when another connection commits, not for the connection's own commits. */
+START_TEST(test_data_version_sees_other_commits)
+{
+	char zErr[256];
+	Db *db = fresh_db(), *pOther;
+	int64_t v1, v2;
+	pOther = db_open(zDbPath, zErr, sizeof(zErr));
+	ck_assert_ptr_nonnull(pOther);
+	v1 = store_data_version(db);
+	ck_assert_int_ge(v1, 0);
+	ck_assert_int_eq(store_data_version(db), v1);
+	store_tenant_ensure(pOther, "other", "other");
+	v2 = store_data_version(db);
+	ck_assert_int_ne(v2, v1);
+	store_tenant_ensure(db, "mine", "mine");
+	ck_assert_int_eq(store_data_version(db), v2);
+	db_close(pOther);
+	drop_db(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -200,6 +243,8 @@ int main(void)
 	tcase_add_test(tc, test_idle_detector_fires_on_running_statement);
 	tcase_add_test(tc, test_cursor_streams_rows);
 	tcase_add_test(tc, test_backup_copies_everything);
+	tcase_add_test(tc, test_executor_tuning_keeps_checks_elsewhere);
+	tcase_add_test(tc, test_data_version_sees_other_commits);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
