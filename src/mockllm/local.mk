@@ -4,6 +4,7 @@
 libvaluerank_a_SOURCES += \
 	src/mockllm/mock_answer.c src/mockllm/mock_answer.h \
 	src/mockllm/mock_config.c src/mockllm/mock_config.h \
+	src/mockllm/mock_due.c src/mockllm/mock_due.h \
 	src/mockllm/mock_stats.c src/mockllm/mock_stats.h \
 	src/mockllm/mock_wire.c src/mockllm/mock_wire.h
 
@@ -19,3 +20,9 @@ tests_unit_test_mockllm_LDADD = $(TEST_LDADD)
 TESTS += tests/unit/test_mockllm
 
 EXTRA_DIST += tests/integration/test_mockllm.py
+
+check_PROGRAMS += tests/unit/test_mock_due
+tests_unit_test_mock_due_SOURCES = tests/unit/test_mock_due.c
+tests_unit_test_mock_due_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_mock_due_LDADD = $(TEST_LDADD)
+TESTS += tests/unit/test_mock_due

@@ -5,6 +5,7 @@
 #include "lib/log.h"
 #include "lib/timeutil.h"
 #include "lib/util.h"
+#include "mockllm/mock_due.h"
 #include "mockllm/mock_stats.h"
 #include "mockllm/mock_wire.h"
 
@@ -63,9 +64,7 @@ struct MockServer {
 	int threadRunning;
 	int wakeFd;   /* eventfd: mock_server_stop() asks the server thread to finish */
 	int stopping; /* set by the server thread once asked: nothing more is suspended */
-	ConnRequest **apHeap; /* suspended requests, earliest due first */
-	size_t nHeap;
-	size_t nHeapAlloc;
+	DueHeap waiting;      /* suspended requests, earliest due first */
 	uint64_t idState; /* generator of response ids, seeded at random */
 };
 
@@ -94,7 +93,7 @@ typedef struct PendingAnswer {
 /* Where a request stands. */
 typedef enum RequestPhase {
 	PHASE_READING, /* headers and body arriving */
-	PHASE_WAITING, /* handled on arrival; its connection is suspended in the heap until dueNs */
+	PHASE_WAITING, /* handled on arrival; its connection is suspended in the heap until due */
 	PHASE_DUE,     /* resumed: finish and send the reply on the next handler call */
 	PHASE_ANSWERED /* accounted for; MHD is sending the reply or closing */
 } RequestPhase;
@@ -108,8 +107,7 @@ struct ConnRequest {
 	int tooLarge;
 	RequestPhase phase;
 	int counted;   /* mock_stats_request_begin() done, mock_stats_request_end() not yet */
-	size_t heapSlot; /* 1 + its index in the heap while it is there, else 0 */
-	int64_t dueNs;
+	DueEntry due;  /* its place in MockServer.waiting while PHASE_WAITING */
 	int64_t startMs;
 	struct MHD_Connection *pConn;
 	PendingAnswer answer;
@@ -159,68 +157,6 @@ static int64_t mono_ns(void)
 }
 
 /*
- * Put pReq at heap index i. Only the server thread uses the heap (or
- * mock_server_stop(), through the completion callback, once it has joined it).
- */
-static void heap_set(MockServer *p, size_t i, ConnRequest *pReq)
-{
-	p->apHeap[i] = pReq;
-	pReq->heapSlot = i + 1;
-}
-
-/* Move the entry at index i towards the root while it is due before its parent. */
-static void heap_sift_up(MockServer *p, size_t i)
-{
-	ConnRequest *pReq = p->apHeap[i];
-	while (i > 0 && p->apHeap[(i - 1) / 2]->dueNs > pReq->dueNs) {
-		heap_set(p, i, p->apHeap[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
-	heap_set(p, i, pReq);
-}
-
-/* Move the entry at index i towards the leaves while a child is due before it. */
-static void heap_sift_down(MockServer *p, size_t i)
-{
-	ConnRequest *pReq = p->apHeap[i];
-	for (;;) {
-		size_t child = 2 * i + 1;
-		if (child >= p->nHeap)
-			break;
-		if (child + 1 < p->nHeap && p->apHeap[child + 1]->dueNs < p->apHeap[child]->dueNs)
-			child++;
-		if (p->apHeap[child]->dueNs >= pReq->dueNs)
-			break;
-		heap_set(p, i, p->apHeap[child]);
-		i = child;
-	}
-	heap_set(p, i, pReq);
-}
-
-static void heap_push(MockServer *p, ConnRequest *pReq)
-{
-	if (p->nHeap == p->nHeapAlloc) {
-		p->nHeapAlloc = p->nHeapAlloc ? 2 * p->nHeapAlloc : 256;
-		p->apHeap = xrealloc(p->apHeap, p->nHeapAlloc * sizeof(p->apHeap[0]));
-	}
-	p->apHeap[p->nHeap++] = pReq;
-	heap_sift_up(p, p->nHeap - 1);
-}
-
-/* Take pReq (which is in the heap) out of it. */
-static void heap_remove(MockServer *p, ConnRequest *pReq)
-{
-	size_t i = pReq->heapSlot - 1;
-	ConnRequest *pLast = p->apHeap[--p->nHeap];
-	pReq->heapSlot = 0;
-	if (pLast == pReq)
-		return;
-	heap_set(p, i, pLast);
-	heap_sift_down(p, i);
-	heap_sift_up(p, pLast->heapSlot - 1);
-}
-
-/*
  * Suspend the request's connection until waitMs from now (called in the
  * access handler). Returns -1 without suspending once the server is
  * stopping: the caller then answers at once, as a sleep cut short by
@@ -231,10 +167,10 @@ static int request_suspend(MockServer *p, struct MHD_Connection *c, ConnRequest 
 {
 	if (p->stopping)
 		return -1;
-	pReq->dueNs = mono_ns() + waitMs * 1000000;
+	pReq->due.dueNs = mono_ns() + waitMs * 1000000;
 	pReq->phase = PHASE_WAITING;
 	MHD_suspend_connection(c);
-	heap_push(p, pReq);
+	due_push(&p->waiting, &pReq->due);
 	return 0;
 }
 
@@ -246,9 +182,9 @@ static int request_suspend(MockServer *p, struct MHD_Connection *c, ConnRequest 
 static size_t resume_due(MockServer *p, int64_t nowNs)
 {
 	size_t n = 0;
-	while (p->nHeap > 0 && p->apHeap[0]->dueNs <= nowNs) {
-		ConnRequest *pReq = p->apHeap[0];
-		heap_remove(p, pReq);
+	DueEntry *e;
+	while ((e = due_pop_due(&p->waiting, nowNs)) != NULL) {
+		ConnRequest *pReq = (ConnRequest *)((char *)e - offsetof(ConnRequest, due));
 		pReq->phase = PHASE_DUE;
 		MHD_resume_connection(pReq->pConn);
 		n++;
@@ -267,8 +203,8 @@ static struct timespec *wait_limit(MockServer *p, struct timespec *pTs)
 	if (MHD_get_timeout(p->pDaemon, &mhdMs) == MHD_YES)
 		waitNs = mhdMs > (MHD_UNSIGNED_LONG_LONG)INT32_MAX ? (int64_t)INT32_MAX * 1000000
 								: (int64_t)mhdMs * 1000000;
-	if (p->nHeap > 0) {
-		int64_t untilDueNs = p->apHeap[0]->dueNs - mono_ns();
+	if (due_first(&p->waiting)) {
+		int64_t untilDueNs = due_first(&p->waiting)->dueNs - mono_ns();
 		if (untilDueNs < 0)
 			untilDueNs = 0;
 		if (waitNs < 0 || untilDueNs < waitNs)
@@ -739,8 +675,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ppConn,
 	ConnRequest *pReq = *ppConn;
 	if (!pReq)
 		return;
-	if (pReq->heapSlot)
-		heap_remove(p, pReq);
+	if (pReq->due.slot)
+		due_remove(&p->waiting, &pReq->due);
 	if (pReq->counted)
 		request_account(p, pReq);
 	mock_request_free(&pReq->answer.req);
@@ -842,7 +778,7 @@ void mock_server_free(MockServer *p)
 	mock_server_stop(p);
 	mock_stats_free(&p->stats);
 	mock_models_free(&p->models);
-	free(p->apHeap);
+	due_free(&p->waiting);
 	pthread_mutex_destroy(&p->mu);
 	free(p->zApiKey);
 	free(p);
