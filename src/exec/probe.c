@@ -134,45 +134,16 @@ void probe_release(struct Loop *L, Probe *p)
 	loop_probe_finished(L, p, JOB_OUTCOME_RELEASE);
 }
 
-/* Append z as a JSON string literal (z is valid UTF-8: it came from a JSON parser); NULL gives null. */
+/*
+ * Append z as a JSON string literal; NULL gives null. Every text here came
+ * through a JSON parser (the response, models.json, the stored definition),
+ * so it is valid UTF-8; should one not be, it is written as null rather than
+ * breaking the transcript's JSON.
+ */
 static void json_text_string(Buf *b, const char *z)
 {
-	static const char zHex[] = "0123456789abcdef";
-	const unsigned char *q;
-	const char *zRun;
-	if (!z) {
+	if (buf_json_string(b, z) != 0)
 		buf_puts(b, "null");
-		return;
-	}
-	buf_putc(b, '"');
-	for (zRun = z, q = (const unsigned char *)z; *q; q++) {
-		char esc[7];
-		if (*q >= 0x20 && *q != '"' && *q != '\\')
-			continue;
-		buf_append(b, zRun, (size_t)((const char *)q - zRun));
-		if (*q == '"' || *q == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)*q;
-			buf_append(b, esc, 2);
-		} else if (*q == '\n') {
-			buf_puts(b, "\\n");
-		} else if (*q == '\r') {
-			buf_puts(b, "\\r");
-		} else if (*q == '\t') {
-			buf_puts(b, "\\t");
-		} else {
-			esc[0] = '\\';
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = zHex[*q >> 4];
-			esc[5] = zHex[*q & 15];
-			buf_append(b, esc, 6);
-		}
-		zRun = (const char *)q + 1;
-	}
-	buf_append(b, zRun, (size_t)((const char *)q - zRun));
-	buf_putc(b, '"');
 }
 
 /*

@@ -31,6 +31,12 @@ const char *buf_str(const Buf *b);
 char *buf_detach(Buf *b);
 
 /* Escaping helpers, one per output context. */
+/*
+ * Append z as a JSON string literal, quotes included, escaped exactly as
+ * jansson's json_dumps() escapes it. Returns 0, or -1 (nothing appended)
+ * when z is NULL or not valid UTF-8.
+ */
+int buf_json_string(Buf *b, const char *z);
 void buf_html_escape(Buf *b, const char *z, size_t n);
 void buf_url_escape(Buf *b, const char *z);
 

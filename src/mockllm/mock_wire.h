@@ -67,9 +67,11 @@ typedef enum MockOutcome {
 } MockOutcome;
 
 /*
- * Write the success JSON of the API style into pOut: the requested model id
- * echoed as "model"/"modelVersion", zId as "id"/"responseId", `created`
- * (epoch seconds) where OpenAI has it, usage from pAnswer.
+ * Write the success JSON of the API style into pOut (appending): the requested
+ * model id echoed as "model"/"modelVersion", zId as "id"/"responseId",
+ * `created` (epoch seconds) where OpenAI has it, usage from pAnswer. If the
+ * text, model or id is not UTF-8 the body is instead a short
+ * {"error":{"message":...}} saying the mock could not encode its response.
  */
 void mock_success_body(MockApi api, const char *zModel, const char *zId, int64_t created,
 		       MockOutcome outcome, const MockAnswer *pAnswer, Buf *pOut);

@@ -1,6 +1,7 @@
 /* test_lib.c — unit tests for src/lib: buffers, escaping, parsing, SHA-256, time, held log lines. */
 #include <check.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,6 +75,41 @@ START_TEST(test_random_hex_is_random)
 }
 END_TEST
 
+/* buf_json_string writes what json_dumps writes, and refuses what jansson refuses. */
+START_TEST(test_json_string_matches_jansson)
+{
+	static const char *const azText[] = {
+		"", "plain", "quote \" and backslash \\", "controls \b\f\n\r\t \x01 \x1f \x7f",
+		"UTF-8: \xc3\xa9 \xe2\x80\x94 \xf0\x9f\x99\x82 \xef\xbf\xbf \xf4\x8f\xbf\xbf",
+	};
+	static const char *const azBad[] = {
+		"\x80", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "cut \xe2\x80", "\xff",
+	};
+	Buf b = BUF_INIT;
+	for (size_t i = 0; i < sizeof(azText) / sizeof(azText[0]); i++) {
+		json_t *p = json_string(azText[i]);
+		char *zWant = json_dumps(p, JSON_ENCODE_ANY);
+		buf_reset(&b);
+		buf_puts(&b, "kept ");
+		ck_assert_int_eq(buf_json_string(&b, azText[i]), 0);
+		ck_assert_str_eq(b.z + 5, zWant);
+		ck_assert(strncmp(b.z, "kept ", 5) == 0);
+		free(zWant);
+		json_decref(p);
+	}
+	for (size_t i = 0; i < sizeof(azBad) / sizeof(azBad[0]); i++) {
+		ck_assert_ptr_null(json_string(azBad[i])); /* jansson refuses it too */
+		buf_reset(&b);
+		buf_puts(&b, "kept");
+		ck_assert_int_eq(buf_json_string(&b, azBad[i]), -1);
+		ck_assert_str_eq(buf_str(&b), "kept"); /* nothing appended */
+	}
+	ck_assert_int_eq(buf_json_string(&b, NULL), -1);
+	ck_assert_str_eq(buf_str(&b), "kept");
+	buf_free(&b);
+}
+END_TEST
+
 /* Read what is waiting on a non-blocking pipe (0 when nothing is). */
 static size_t read_pipe(int fd, char *z, size_t n)
 {
@@ -140,6 +176,7 @@ int main(void)
 	tcase_add_test(tc, test_time_iso_roundtrip);
 	tcase_add_test(tc, test_random_hex_is_random);
 	tcase_add_test(tc, test_log_hold_and_flush);
+	tcase_add_test(tc, test_json_string_matches_jansson);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

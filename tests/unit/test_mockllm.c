@@ -1,5 +1,7 @@
 /* test_mockllm.c — unit tests for valuerank-mockllm's pure parts: answers, settings, stats, wire formats. */
 #include <check.h>
+#include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -492,6 +494,205 @@ START_TEST(test_success_bodies)
 }
 END_TEST
 
+/* What mock_success_body() writes when a string it must echo is not UTF-8. */
+static const char zEncodeFailed[] =
+	"{\"error\":{\"message\":\"the mock could not encode its response\"}}";
+
+/*
+ * The oracle for mock_success_body(): the same body built as a jansson object,
+ * key by key, or NULL when jansson refuses a string (not UTF-8, or NULL). The
+ * caller releases it with json_decref().
+ */
+static json_t *expected_success(MockApi api, const char *zModel, const char *zId, int64_t created,
+				MockOutcome outcome, const MockAnswer *pAnswer)
+{
+	json_int_t nIn = pAnswer->inputTokens;
+	json_int_t nOut = outcome == MOCK_OUTCOME_ANSWER ? pAnswer->outputTokens : 0;
+	const char *zText = outcome == MOCK_OUTCOME_ANSWER ? pAnswer->zText : "";
+	int isFilter = outcome == MOCK_OUTCOME_FILTER;
+
+	if (api == MOCK_API_OPENAI) {
+		json_t *pContent = isFilter ? json_null() : json_string(zText);
+		if (!pContent)
+			return NULL;
+		return json_pack("{s:s, s:s, s:I, s:s, s:[{s:i, s:{s:s, s:o, s:n}, s:n, s:s}],"
+				 " s:{s:I, s:I, s:I}, s:s}",
+				 "id", zId, "object", "chat.completion", "created", (json_int_t)created,
+				 "model", zModel, "choices", "index", 0, "message", "role", "assistant",
+				 "content", pContent, "refusal", "logprobs", "finish_reason",
+				 isFilter ? "content_filter" : "stop", "usage", "prompt_tokens", nIn,
+				 "completion_tokens", nOut, "total_tokens", nIn + nOut,
+				 "system_fingerprint", "fp_mockllm");
+	}
+	if (api == MOCK_API_ANTHROPIC) {
+		json_t *pContent = json_array();
+		if (outcome == MOCK_OUTCOME_ANSWER) {
+			json_t *pBlock = json_pack("{s:s, s:s}", "type", "text", "text", zText);
+			if (!pBlock) {
+				json_decref(pContent);
+				return NULL;
+			}
+			json_array_append_new(pContent, pBlock);
+		}
+		return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:n, s:{s:I, s:I}}", "id", zId, "type",
+				 "message", "role", "assistant", "model", zModel, "content", pContent,
+				 "stop_reason", isFilter ? "refusal" : "end_turn", "stop_sequence",
+				 "usage", "input_tokens", nIn, "output_tokens", nOut);
+	}
+	if (isFilter)
+		return json_pack("{s:{s:s}, s:{s:I, s:I}, s:s, s:s}", "promptFeedback", "blockReason",
+				 "SAFETY", "usageMetadata", "promptTokenCount", nIn, "totalTokenCount",
+				 nIn, "modelVersion", zModel, "responseId", zId);
+	return json_pack("{s:[{s:{s:[{s:s}], s:s}, s:s, s:i}], s:{s:I, s:I, s:I}, s:s, s:s}",
+			 "candidates", "content", "parts", "text", zText, "role", "model",
+			 "finishReason", "STOP", "index", 0, "usageMetadata", "promptTokenCount", nIn,
+			 "candidatesTokenCount", nOut, "totalTokenCount", nIn + nOut, "modelVersion",
+			 zModel, "responseId", zId);
+}
+
+/*
+ * Check mock_success_body() against the jansson oracle: byte for byte against
+ * json_dumps(JSON_COMPACT), and the text parses back into an equal value. The
+ * body is appended after a prefix, which must survive, also on the fallback.
+ */
+static void check_success_body(MockApi api, const char *zModel, const char *zId, int64_t created,
+			       MockOutcome outcome, const MockAnswer *pAnswer)
+{
+	static const char zPrefix[] = "prefix:";
+	json_t *pExpect = expected_success(api, zModel, zId, created, outcome, pAnswer);
+	char *zExpect = pExpect ? json_dumps(pExpect, JSON_COMPACT) : NULL;
+	Buf b = BUF_INIT;
+	json_t *pGot;
+	json_error_t jerr;
+
+	buf_puts(&b, zPrefix);
+	mock_success_body(api, zModel, zId, created, outcome, pAnswer, &b);
+	ck_assert_uint_eq(b.n, strlen(b.z));
+	ck_assert_int_eq(strncmp(b.z, zPrefix, strlen(zPrefix)), 0);
+	ck_assert_str_eq(b.z + strlen(zPrefix), zExpect ? zExpect : zEncodeFailed);
+	pGot = json_loads(b.z + strlen(zPrefix), 0, &jerr);
+	ck_assert_msg(pGot != NULL, "body does not parse: %s", jerr.text);
+	if (pExpect)
+		ck_assert(json_equal(pGot, pExpect));
+	json_decref(pGot);
+	json_decref(pExpect);
+	free(zExpect);
+	buf_free(&b);
+}
+
+/* Every API style and outcome, for one answer text, model and id. */
+static void check_success_all(const char *zModel, const char *zId, int64_t created,
+			      const MockAnswer *pAnswer)
+{
+	static const MockApi aApi[] = {MOCK_API_OPENAI, MOCK_API_ANTHROPIC, MOCK_API_GEMINI};
+	static const MockOutcome aOutcome[] = {MOCK_OUTCOME_ANSWER, MOCK_OUTCOME_EMPTY,
+					       MOCK_OUTCOME_FILTER};
+	size_t i, j;
+	for (i = 0; i < sizeof(aApi) / sizeof(aApi[0]); i++)
+		for (j = 0; j < sizeof(aOutcome) / sizeof(aOutcome[0]); j++)
+			check_success_body(aApi[i], zModel, zId, created, aOutcome[j], pAnswer);
+}
+
+START_TEST(test_success_bodies_match_jansson)
+{
+	static const char *azText[] = {
+		"Rating: 4",
+		"He said \"no\" \\ twice.\nThen:\tpaused\r\n\x01\x1f\x7f end",
+		"Caf\xc3\xa9 \xe2\x80\x94 na\xc3\xafve \xf0\x9f\x98\x80 \xef\xbf\xbf \xf4\x8f\xbf\xbf",
+		"\b\f\x0b\x1b/</script>",
+		"",
+	};
+	MockAnswer a = {0};
+	Buf big = BUF_INIT;
+	size_t i;
+	a.inputTokens = 10;
+	a.outputTokens = 3;
+	for (i = 0; i < sizeof(azText) / sizeof(azText[0]); i++) {
+		a.zText = (char *)azText[i];
+		check_success_all("mock-a", "chatcmpl-1", 1700000000, &a);
+		check_success_all("mock-\"q\"\\\xc3\xa9", "id\n1", -1, &a);
+	}
+	/* A long answer grows the buffer past its first reservation through escapes. */
+	for (i = 0; i < 2000; i++)
+		buf_puts(&big, i % 7 ? "word \xe2\x80\x94 " : "\"\x01\\\n");
+	a.zText = big.z;
+	a.inputTokens = INT64_MAX / 4;
+	a.outputTokens = 0;
+	check_success_all("mock-b", "msg_01", INT64_MIN, &a);
+	buf_free(&big);
+}
+END_TEST
+
+/*
+ * Each byte alone, and every byte after each 2-byte lead (0xc0-0xdf): controls
+ * escaped, UTF-8 kept, anything else the fallback. Longer sequences are the
+ * next test's.
+ */
+START_TEST(test_success_body_bytes)
+{
+	MockAnswer a = {0};
+	char z[3] = {0};
+	unsigned c, d;
+	a.inputTokens = 1;
+	a.outputTokens = 1;
+	a.zText = z;
+	for (c = 1; c < 256; c++) {
+		z[0] = (char)c;
+		z[1] = 0;
+		check_success_all("m", "i", 0, &a);
+		for (d = 1; c >= 0xc0 && c <= 0xdf && d < 256; d++) {
+			z[1] = (char)d;
+			check_success_body(MOCK_API_GEMINI, "m", "i", 0, MOCK_OUTCOME_ANSWER, &a);
+		}
+	}
+}
+END_TEST
+
+/* Random strings over the bytes that matter to UTF-8 checking and escaping. */
+START_TEST(test_success_body_utf8_edges)
+{
+	static const unsigned char aByte[] = {'a', '"', '\\', 0x01, 0x1f, 0x7f, 0x80, 0x8f, 0x90,
+					      0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed,
+					      0xef, 0xf0, 0xf4, 0xf5, 0xff};
+	static const char *azEdge[] = {
+		"\xe0\xa0\x80",         /* U+0800, the first 3-byte code point */
+		"\xe0\x9f\xbf",         /* overlong */
+		"\xed\x9f\xbf",         /* U+D7FF */
+		"\xed\xa0\x80",         /* U+D800, the first UTF-16 surrogate */
+		"\xed\xbf\xbf",         /* U+DFFF, the last */
+		"\xee\x80\x80",         /* U+E000 */
+		"\xf0\x90\x80\x80",     /* U+10000 */
+		"\xf0\x8f\xbf\xbf",     /* overlong */
+		"\xf4\x90\x80\x80",     /* above U+10FFFF */
+		"ok \xe2\x80",          /* cut short at the end */
+		"\xc3",                 /* lead byte alone */
+	};
+	MockAnswer a = {0};
+	uint64_t state = 42;
+	size_t i, j;
+	a.inputTokens = 2;
+	a.outputTokens = 5;
+	for (i = 0; i < sizeof(azEdge) / sizeof(azEdge[0]); i++) {
+		a.zText = (char *)azEdge[i];
+		check_success_all("m", "i", 0, &a);
+		/* In the model id too. */
+		a.zText = (char *)"fine";
+		check_success_all(azEdge[i], "i", 0, &a);
+	}
+	for (i = 0; i < 3000; i++) {
+		char z[16];
+		size_t n = 1 + i % 12;
+		for (j = 0; j < n; j++) {
+			state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+			z[j] = (char)aByte[(state >> 33) % sizeof(aByte)];
+		}
+		z[n] = 0;
+		a.zText = z;
+		check_success_body((MockApi)(i % 3), "m", "i", 7, MOCK_OUTCOME_ANSWER, &a);
+	}
+}
+END_TEST
+
 START_TEST(test_models_bodies)
 {
 	MockModelSet ms;
@@ -532,6 +733,9 @@ static Suite *mockllm_suite(void)
 	tcase_add_test(tc, test_parse_requests);
 	tcase_add_test(tc, test_error_bodies);
 	tcase_add_test(tc, test_success_bodies);
+	tcase_add_test(tc, test_success_bodies_match_jansson);
+	tcase_add_test(tc, test_success_body_bytes);
+	tcase_add_test(tc, test_success_body_utf8_edges);
 	tcase_add_test(tc, test_models_bodies);
 	suite_add_tcase(s, tc);
 	return s;
