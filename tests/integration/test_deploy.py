@@ -750,8 +750,7 @@ class InstalledStackTest(unittest.TestCase):
         if installed("valuerankd"):
             programs["valuerankd"] = [installed("valuerankd"), "--config", stack.conf_path]
         cases = {
-            "older": ("UPDATE schema_migrations SET version = version - 1 WHERE version = ?", (latest,),
-                      "valuerank migrate"),
+            "older": ("DELETE FROM schema_migrations WHERE version = ?", (latest,), "valuerank migrate"),
             "newer": ("INSERT INTO schema_migrations(version, name, applied_at) VALUES(?, 'future', 'now')",
                       (latest + 1,), "newer"),
         }
