@@ -105,9 +105,10 @@ void dbshared_post_claim(DbShared *s, const char *zProvider, int n)
 void dbshared_flush_soon(DbShared *s)
 {
 	pthread_mutex_lock(&s->mu);
-	s->flushNow = 1;
-	if (s->nOut > 0)
+	if (s->nOut > 0) {
+		s->flushNow = 1;
 		pthread_cond_broadcast(&s->cond);
+	}
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -420,9 +421,9 @@ static void *dbthread_main(void *pArg)
 	DbShared *s = pArg;
 	Periodic t = {0, 0, 0, 0, 0, 0};
 	int64_t oldestMs = 0, retryAtMs = 0;
+	int stopFailures = 0, giveUp = 0;
 	/* The write connection's page cache (up to 32 MiB) fills from this thread's heap. */
 	exec_memory_reserve(MEMORY_RESERVE_DB);
-	int stopFailures = 0, giveUp = 0;
 	for (;;) {
 		PendingOutcome *pOuts = NULL, *pOutTail = NULL;
 		ClaimMsg *pAsks = NULL;
@@ -441,8 +442,7 @@ static void *dbthread_main(void *pArg)
 				if (retryAtMs < until)
 					until = retryAtMs;
 			} else {
-				if (s->stop || s->pAsk || s->pNotes || s->nOut >= FLUSH_RESULTS ||
-				    (s->flushNow && s->nOut > 0))
+				if (s->stop || s->pAsk || s->pNotes || s->nOut >= FLUSH_RESULTS || s->flushNow)
 					break;
 				if (s->nOut > 0) {
 					if (now - oldestMs >= FLUSH_MS)

@@ -206,6 +206,7 @@ struct Loop {
 	Db *dbCheckpoint;        /* the checkpoint thread's connection */
 	CURLM *pMulti;
 	int epollFd;             /* curl's sockets, the signal pipe and the wake eventfd */
+	int signalFd;            /* read end of the signal pipe (drained by loop.c) */
 	int64_t curlTimerDue;    /* monotonic ms when curl wants a timeout call; -1 none */
 	CatalogRef *pCatRef;
 	ProviderRt **apProv;
@@ -266,6 +267,11 @@ void probe_free(Probe *p);
 /* health.c */
 void health_start(struct Loop *L, ProviderRt *pr);
 void health_on_done(struct Loop *L, Transfer *t, CURLcode cc, long httpStatus);
+
+/* transfer.c: the multi handle, its epoll set (curl's sockets, signalFd and the wake eventfd) */
+int loop_events_open(struct Loop *L, int signalFd);
+/* Wait up to timeoutMs for any of them or curl's timer, and hand socket events and timeouts to curl. */
+void wait_and_drive_curl(struct Loop *L, int timeoutMs);
 
 /* loop.c services used by probe.c and health.c */
 Transfer *loop_transfer_new(struct Loop *L, TransferKind kind);

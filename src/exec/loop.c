@@ -13,8 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -277,7 +275,8 @@ void loop_probe_finished(struct Loop *L, Probe *p, JobOutcomeKind kind)
 		if (p->pNextActive)
 			p->pNextActive->pPrevActive = p->pPrevActive;
 		p->pProv->inFlight--;
-		L->inFlight--;
+		if (--L->inFlight == 0)
+			dbshared_flush_soon(&L->shared); /* no more results are coming soon */
 	}
 	if (p->pXfer) {
 		loop_transfer_free(L, p->pXfer);
@@ -656,99 +655,6 @@ void exec_options_defaults(ExecOptions *o)
 }
 
 /* Open config, catalog and database; 0 or -1 with the reason logged. */
-/*
- * curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when to
- * call it back without socket activity (CURLMOPT_TIMERFUNCTION). With
- * hundreds of requests in flight this costs work per event, where
- * curl_multi_perform() and curl_multi_poll() would walk every transfer on
- * every wake-up.
- */
-static int on_curl_socket(CURL *e, curl_socket_t fd, int what, void *pArg, void *pSocketArg)
-{
-	struct Loop *L = pArg;
-	struct epoll_event ev;
-	(void)e;
-	(void)pSocketArg;
-	if (what == CURL_POLL_REMOVE) {
-		epoll_ctl(L->epollFd, EPOLL_CTL_DEL, fd, NULL);
-		return 0;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.data.fd = fd;
-	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
-	if (epoll_ctl(L->epollFd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT &&
-	    epoll_ctl(L->epollFd, EPOLL_CTL_ADD, fd, &ev) != 0)
-		log_event(LOG_ERROR, "cannot watch a connection", "errno=%d", errno);
-	return 0;
-}
-
-static int on_curl_timer(CURLM *pMulti, long timeoutMs, void *pArg)
-{
-	struct Loop *L = pArg;
-	(void)pMulti;
-	L->curlTimerDue = timeoutMs < 0 ? -1 : time_mono_ms() + timeoutMs;
-	return 0;
-}
-
-/* Watch fd for input in the loop's epoll set. 0 or -1. */
-static int epoll_watch(int epollFd, int fd)
-{
-	struct epoll_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.fd = fd;
-	return epoll_ctl(epollFd, EPOLL_CTL_ADD, fd, &ev);
-}
-
-/*
- * Socket events handled per wake-up. Smaller batches let finished transfers
- * be replaced sooner when hundreds of answers arrive together.
- */
-#define EPOLL_BATCH 32
-
-/*
- * Wait up to timeoutMs for sockets, signals, database replies or curl's
- * timer, and hand socket events and expired timers to curl.
- */
-static void wait_and_drive_curl(struct Loop *L, int timeoutMs)
-{
-	struct epoll_event aEv[EPOLL_BATCH];
-	int i, n, running = 0;
-	int64_t now = time_mono_ms();
-	/* Transfers just added are due at once: send them before reading a batch of answers. */
-	if (L->curlTimerDue >= 0 && L->curlTimerDue <= now) {
-		L->curlTimerDue = -1;
-		curl_multi_socket_action(L->pMulti, CURL_SOCKET_TIMEOUT, 0, &running);
-		now = time_mono_ms();
-	}
-	if (L->curlTimerDue >= 0 && L->curlTimerDue - now < timeoutMs)
-		timeoutMs = L->curlTimerDue <= now ? 0 : (int)(L->curlTimerDue - now);
-	log_flush(); /* this iteration's lines, in one write, before sleeping */
-	n = epoll_wait(L->epollFd, aEv, (int)ARRAY_SIZE(aEv), timeoutMs < 0 ? 0 : timeoutMs);
-	for (i = 0; i < n; i++) {
-		int fd = aEv[i].data.fd, flags = 0;
-		if (fd == L->shared.wakeFd) {
-			uint64_t v;
-			while (read(fd, &v, sizeof(v)) > 0) {
-			}
-			continue;
-		}
-		if (fd == iSignalPipe[0])
-			continue; /* drained at the top of the loop */
-		if (aEv[i].events & EPOLLIN)
-			flags |= CURL_CSELECT_IN;
-		if (aEv[i].events & EPOLLOUT)
-			flags |= CURL_CSELECT_OUT;
-		if (aEv[i].events & (EPOLLERR | EPOLLHUP))
-			flags |= CURL_CSELECT_ERR;
-		curl_multi_socket_action(L->pMulti, fd, flags, &running);
-	}
-	if (L->curlTimerDue >= 0 && L->curlTimerDue <= time_mono_ms()) {
-		L->curlTimerDue = -1;
-		curl_multi_socket_action(L->pMulti, CURL_SOCKET_TIMEOUT, 0, &running);
-	}
-}
-
 static int loop_open(struct Loop *L, const ExecOptions *o)
 {
 	char zErr[512];
@@ -797,21 +703,11 @@ static int loop_open(struct Loop *L, const ExecOptions *o)
 	snprintf(L->zOwner, sizeof(L->zOwner), "%s/%s", L->zWorkerId, zRand);
 	random_bytes(&L->rng, sizeof(L->rng));
 	L->apEasy = xcalloc(EASY_POOL_MAX, sizeof(CURL *));
-	L->pMulti = curl_multi_init();
-	curl_multi_setopt(L->pMulti, CURLMOPT_MAXCONNECTS, (long)(L->maxInFlight * 2 + 16));
-	L->curlTimerDue = -1;
-	L->epollFd = epoll_create1(EPOLL_CLOEXEC);
-	L->shared.wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (L->epollFd < 0 || L->shared.wakeFd < 0 || epoll_watch(L->epollFd, L->shared.wakeFd) ||
-	    epoll_watch(L->epollFd, iSignalPipe[0])) {
+	if (loop_events_open(L, iSignalPipe[0]) != 0) {
 		log_event(LOG_ERROR, "cannot set up the event loop", "errno=%d", errno);
 		models_free(pCat);
 		return -1;
 	}
-	curl_multi_setopt(L->pMulti, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-	curl_multi_setopt(L->pMulti, CURLMOPT_SOCKETDATA, L);
-	curl_multi_setopt(L->pMulti, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-	curl_multi_setopt(L->pMulti, CURLMOPT_TIMERDATA, L);
 	L->shared.db = L->dbWrite;
 	L->shared.dbCheckpoint = L->dbCheckpoint;
 	L->shared.zOwner = L->zOwner;
@@ -914,12 +810,7 @@ int exec_main(const ExecOptions *o)
 				break;
 		}
 		wait_and_drive_curl(L, poll_timeout(L, time_mono_ms()));
-		{
-			int wasBusy = L->inFlight > 0;
-			read_transfers(L);
-			if (wasBusy && L->inFlight == 0)
-				dbshared_flush_soon(&L->shared);
-		}
+		read_transfers(L);
 	}
 	log_release();
 	/* Health checks still running are simply dropped. */

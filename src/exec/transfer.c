@@ -1,10 +1,15 @@
-/* transfer.c — HTTP exchanges on the event loop's curl multi handle, and its memory of recent cacheable responses. */
+/* transfer.c — the event loop's curl multi handle driven from epoll, HTTP exchanges on it, and its memory of recent cacheable responses. */
 #include "exec/exec_internal.h"
+#include "lib/log.h"
 #include "lib/timeutil.h"
 #include "lib/util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -31,6 +36,121 @@ void loop_memo_put(struct Loop *L, int64_t runId, const char *zHash, const char 
 	m->runId = runId;
 	str_copy(m->zHash, sizeof(m->zHash), zHash);
 	m->zBody = xstrndup(zBody, nBody);
+}
+
+/* ---- driving curl from epoll ------------------------------------------ */
+
+/*
+ * curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when to
+ * call it back without socket activity (CURLMOPT_TIMERFUNCTION). With
+ * hundreds of requests in flight this costs work per event, where
+ * curl_multi_perform() and curl_multi_poll() would walk every transfer on
+ * every wake-up.
+ */
+static int on_curl_socket(CURL *e, curl_socket_t fd, int what, void *pArg, void *pSocketArg)
+{
+	struct Loop *L = pArg;
+	struct epoll_event ev;
+	(void)e;
+	(void)pSocketArg;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(L->epollFd, EPOLL_CTL_DEL, fd, NULL);
+		return 0;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.data.fd = fd;
+	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+	if (epoll_ctl(L->epollFd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT &&
+	    epoll_ctl(L->epollFd, EPOLL_CTL_ADD, fd, &ev) != 0)
+		log_event(LOG_ERROR, "cannot watch a connection", "errno=%d", errno);
+	return 0;
+}
+
+static int on_curl_timer(CURLM *pMulti, long timeoutMs, void *pArg)
+{
+	struct Loop *L = pArg;
+	(void)pMulti;
+	L->curlTimerDue = timeoutMs < 0 ? -1 : time_mono_ms() + timeoutMs;
+	return 0;
+}
+
+/* Watch fd for input in the loop's epoll set. 0 or -1. */
+static int epoll_watch(int epollFd, int fd)
+{
+	struct epoll_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = fd;
+	return epoll_ctl(epollFd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/*
+ * Socket events handled per wake-up. Smaller batches let finished transfers
+ * be replaced sooner when hundreds of answers arrive together.
+ */
+#define EPOLL_BATCH 32
+
+/*
+ * Wait up to timeoutMs for sockets, signals, database replies or curl's
+ * timer, and hand socket events and expired timers to curl.
+ */
+void wait_and_drive_curl(struct Loop *L, int timeoutMs)
+{
+	struct epoll_event aEv[EPOLL_BATCH];
+	int i, n, running = 0;
+	int64_t now = time_mono_ms();
+	/* Transfers just added are due at once: send them before reading a batch of answers. */
+	if (L->curlTimerDue >= 0 && L->curlTimerDue <= now) {
+		L->curlTimerDue = -1;
+		curl_multi_socket_action(L->pMulti, CURL_SOCKET_TIMEOUT, 0, &running);
+		now = time_mono_ms();
+	}
+	if (L->curlTimerDue >= 0 && L->curlTimerDue - now < timeoutMs)
+		timeoutMs = L->curlTimerDue <= now ? 0 : (int)(L->curlTimerDue - now);
+	log_flush(); /* this iteration's lines, in one write, before sleeping */
+	n = epoll_wait(L->epollFd, aEv, (int)ARRAY_SIZE(aEv), timeoutMs < 0 ? 0 : timeoutMs);
+	for (i = 0; i < n; i++) {
+		int fd = aEv[i].data.fd, flags = 0;
+		if (fd == L->shared.wakeFd) {
+			uint64_t v;
+			while (read(fd, &v, sizeof(v)) > 0) {
+			}
+			continue;
+		}
+		if (fd == L->signalFd)
+			continue; /* drained at the top of the loop */
+		if (aEv[i].events & EPOLLIN)
+			flags |= CURL_CSELECT_IN;
+		if (aEv[i].events & EPOLLOUT)
+			flags |= CURL_CSELECT_OUT;
+		if (aEv[i].events & (EPOLLERR | EPOLLHUP))
+			flags |= CURL_CSELECT_ERR;
+		curl_multi_socket_action(L->pMulti, fd, flags, &running);
+	}
+	if (L->curlTimerDue >= 0 && L->curlTimerDue <= time_mono_ms()) {
+		L->curlTimerDue = -1;
+		curl_multi_socket_action(L->pMulti, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+}
+
+int loop_events_open(struct Loop *L, int signalFd)
+{
+	L->pMulti = curl_multi_init();
+	if (!L->pMulti)
+		return -1;
+	curl_multi_setopt(L->pMulti, CURLMOPT_MAXCONNECTS, (long)(L->maxInFlight * 2 + 16));
+	curl_multi_setopt(L->pMulti, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+	curl_multi_setopt(L->pMulti, CURLMOPT_SOCKETDATA, L);
+	curl_multi_setopt(L->pMulti, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	curl_multi_setopt(L->pMulti, CURLMOPT_TIMERDATA, L);
+	L->curlTimerDue = -1;
+	L->signalFd = signalFd;
+	L->epollFd = epoll_create1(EPOLL_CLOEXEC);
+	L->shared.wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (L->epollFd < 0 || L->shared.wakeFd < 0 || epoll_watch(L->epollFd, L->shared.wakeFd) ||
+	    epoll_watch(L->epollFd, signalFd))
+		return -1;
+	return 0;
 }
 
 /* ---- transfers ---------------------------------------------------------- */

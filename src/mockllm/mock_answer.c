@@ -310,9 +310,12 @@ void mock_answer_generate(const MockModel *pModel, const MockConversation *pConv
 		}
 	}
 	/* A follow-up stands by the decision the first turn would have produced. */
-	pOut->decision = mock_decide(pModel, conv_prefix_hash(pModel->zId, pConv, nBeforeAssistant));
+	state = mock_conv_hash(pModel->zId, pConv);
+	pOut->decision = mock_decide(pModel, pOut->isFollowup
+						     ? conv_prefix_hash(pModel->zId, pConv, nBeforeAssistant)
+						     : state);
 	mock_scale_label(first_user_text(pConv), pOut->decision, zLabel, sizeof(zLabel));
-	state = mock_conv_hash(pModel->zId, pConv) ^ 0x9e3779b97f4a7c15ULL;
+	state ^= 0x9e3779b97f4a7c15ULL;
 
 	if (pOut->isFollowup) {
 		static const char *const azReason[] = {
