@@ -13,9 +13,11 @@ Paths come from the environment that scripts/test and `make check` set:
 VR_SRCDIR (source tree) and VR_BUILDDIR (build tree with the programs).
 """
 
+import grp
 import http.client
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -32,6 +34,16 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 DEMO_EMAIL = "demo@example.org"
 DEMO_PASSWORD = "valuerank-demo"
 MOCK_KEY = "mock-key"
+
+
+def nginx_user_line():
+    """nginx's `user` line for a master started as root: its workers read static files straight
+    from the source tree, which may sit in a directory only its owner can enter (a clone in
+    /root or in a mktemp -d directory), so they run as the tree's owner. Empty otherwise."""
+    if os.geteuid() != 0:
+        return ""
+    st = os.stat(SRCDIR)
+    return f"user {pwd.getpwuid(st.st_uid).pw_name} {grp.getgrgid(st.st_gid).gr_name};"
 
 
 def free_port():
@@ -231,6 +243,7 @@ class Stack:
                     f"{self.conf_extra}")
         nginx_conf = f"""
 daemon off;
+{nginx_user_line()}
 worker_processes 1;
 pid {self.dir}/nginx.pid;
 error_log {self.dir}/nginx-error.log warn;
