@@ -31,6 +31,18 @@ static void dbshared_wake(DbShared *s)
 #define REMAINING_CHECK_MS 200
 #define CHECKPOINT_MS 500
 
+static void deferred_turn_free(DeferredTurn *d)
+{
+	if (!d)
+		return;
+	free((char *)d->turn.zPrompt);
+	free((char *)d->turn.zUrl);
+	free((char *)d->turn.zRequest);
+	free(d->zBody);
+	free(d->zHeaders);
+	free(d);
+}
+
 void pending_outcome_free(PendingOutcome *p)
 {
 	int i;
@@ -49,6 +61,7 @@ void pending_outcome_free(PendingOutcome *p)
 	}
 	free(p->azCacheHash);
 	free(p->azCacheResp);
+	deferred_turn_free(p->pDeferred);
 	free(p);
 }
 
@@ -136,6 +149,54 @@ void dbshared_note(DbShared *s, NoteKind kind, const char *zProvider, const char
 	dbshared_post_note(s, n);
 }
 
+/*
+ * Read a last answer the event loop handed over unread (probe.c
+ * finish_deferred): add its turn to the transcript, or, when it does not
+ * parse, turn the outcome into a retry or a failure. Done before the write
+ * transaction, once (a batch that fails to commit is written again).
+ */
+static void resolve_deferred(DbShared *s, PendingOutcome *p)
+{
+	DeferredTurn *d = p->pDeferred;
+	ProbeResult r;
+	Buf turns = BUF_INIT;
+	if (!d)
+		return;
+	p->pDeferred = NULL;
+	provider_parse_success(d->eStyle, d->turn.httpStatus, d->zHeaders, d->zBody, d->nBody, &r);
+	if (r.err != ERR_NONE) {
+		char *zClean = log_redact(r.zErrMessage);
+		free(p->zTurns);
+		p->zTurns = NULL;
+		p->zMessage = zClean;
+		p->httpStatus = d->turn.httpStatus;
+		outcome_set_error(p, r.err, d->maxAttempts, d->backoffBaseMs, 0, &s->rng);
+		pthread_mutex_lock(&s->mu);
+		if (p->kind == JOB_OUTCOME_RETRY)
+			s->nDeferredRetry++;
+		else
+			s->nDeferredFailed++;
+		pthread_mutex_unlock(&s->mu);
+	} else {
+		if (p->zTurns) {
+			buf_puts(&turns, p->zTurns);
+			free(p->zTurns);
+		}
+		turn_json_append(&turns, &d->turn, &r, d->zBody, d->nBody);
+		buf_putc(&turns, ']');
+		p->zTurns = buf_detach(&turns);
+		p->httpStatus = d->turn.httpStatus;
+		p->inTok += r.inputTokens;
+		p->outTok += r.outputTokens;
+		p->words += text_word_count(r.zText);
+		if (!p->zDecisionResponse)
+			p->zDecisionResponse = xstrdup(r.zText ? r.zText : "");
+		log_job_attempt(p, "done");
+	}
+	probe_result_free(&r);
+	deferred_turn_free(d);
+}
+
 /* Everything a JobOutcome points to, owned by the batch being written. */
 typedef struct OutcomeRow {
 	TranscriptRow t;
@@ -206,30 +267,31 @@ static void outcome_fill(DbShared *s, PendingOutcome *p, JobOutcome *o, OutcomeR
 }
 
 /*
- * Claims in their own short transaction, answered before any result is
+ * Claims in their own short transactions, answered before any result is
  * written: a freed slot then waits for one claim, not for a whole batch of
- * decision extraction and transcript inserts. On a failed commit the claims
- * are answered empty.
+ * decision extraction and transcript inserts. Each ask is committed and
+ * answered on its own (the loop asks in chunks), so the loop starts the first
+ * jobs of a run while the next chunk is claimed. An ask that cannot be
+ * committed is answered empty.
  */
-static void claim_batch(DbShared *s, ClaimMsg *pAsks)
+static void claim_and_answer(DbShared *s, ClaimMsg *pAsks)
 {
-	ClaimMsg *m;
-	if (db_begin(s->db) != DB_OK) {
-		log_event(LOG_WARN, "cannot start a claim transaction; will retry", "error=\"%s\"",
-			  db_errmsg(s->db));
-		return;
-	}
-	for (m = pAsks; m; m = m->pNext)
-		m->pJobs = store_jobs_claim(s->db, s->zOwner, m->zProvider, time_now_ms(), s->leaseMs,
-					    m->nAsked);
-	if (db_commit(s->db) != DB_OK) {
-		log_event(LOG_WARN, "cannot commit a claim transaction; will retry", "error=\"%s\"",
-			  db_errmsg(s->db));
-		db_rollback(s->db);
-		for (m = pAsks; m; m = m->pNext) {
-			json_decref(m->pJobs);
-			m->pJobs = NULL;
+	while (pAsks) {
+		ClaimMsg *m = pAsks, **pp;
+		pAsks = m->pNext;
+		m->pNext = NULL;
+		s->nBatch++;
+		s->nBatchClaims++;
+		m->pJobs = store_jobs_claim(s->db, s->zOwner, m->zProvider, time_now_ms(), s->leaseMs, m->nAsked);
+		if (!m->pJobs)
+			log_event(LOG_WARN, "cannot claim jobs; will ask again", "provider=%s error=\"%s\"",
+				  m->zProvider, db_errmsg(s->db));
+		pthread_mutex_lock(&s->mu);
+		for (pp = &s->pReply; *pp; pp = &(*pp)->pNext) {
 		}
+		*pp = m;
+		pthread_mutex_unlock(&s->mu);
+		dbshared_wake(s);
 	}
 }
 
@@ -245,8 +307,10 @@ static int write_batch(DbShared *s, PendingOutcome *pOuts, int nOut)
 	DbRc *aRc = xcalloc((size_t)nOut, sizeof(*aRc));
 	PendingOutcome *p;
 	int i, rc = -1;
-	for (i = 0, p = pOuts; p && i < nOut; p = p->pNext, i++)
+	for (i = 0, p = pOuts; p && i < nOut; p = p->pNext, i++) {
+		resolve_deferred(s, p);
 		outcome_fill(s, p, &aOut[i], &aRow[i]);
+	}
 	if (db_begin(s->db) != DB_OK) {
 		log_event(LOG_WARN, "cannot start a write transaction; will retry", "error=\"%s\"",
 			  db_errmsg(s->db));
@@ -322,6 +386,9 @@ static void heartbeat(DbShared *s)
 	inFlight = s->inFlight;
 	nDone = s->nDone;
 	nFailed = s->nFailed;
+	/* Deferred answers that did not parse were counted done by the loop. */
+	nDone -= s->nDeferredRetry + s->nDeferredFailed;
+	nFailed += s->nDeferredFailed;
 	pthread_mutex_unlock(&s->mu);
 	if (store_worker_heartbeat(s->db, s->zWorkerId, s->zHost, (int64_t)getpid(), PACKAGE_VERSION,
 				   s->zStartedAt, inFlight, nDone, nFailed, time_now_ms()) != DB_OK)
@@ -424,12 +491,15 @@ static void *dbthread_main(void *pArg)
 	int stopFailures = 0, giveUp = 0;
 	/* The write connection's page cache (up to 32 MiB) fills from this thread's heap. */
 	exec_memory_reserve(MEMORY_RESERVE_DB);
+	/* A batch's "job attempt" lines go out in one write, before the thread waits again. */
+	log_hold();
 	for (;;) {
 		PendingOutcome *pOuts = NULL, *pOutTail = NULL;
 		ClaimMsg *pAsks = NULL;
 		ProviderNote *pNotes = NULL;
 		int stop, nOut;
 		int64_t now = time_mono_ms();
+		log_flush();
 		pthread_mutex_lock(&s->mu);
 		for (;;) {
 			int64_t until = next_deadline(&t);
@@ -472,19 +542,8 @@ static void *dbthread_main(void *pArg)
 		stop = s->stop;
 		pthread_mutex_unlock(&s->mu);
 
-		if (pAsks) {
-			ClaimMsg *m, **pp;
-			s->nBatch++;
-			for (m = pAsks; m; m = m->pNext)
-				s->nBatchClaims++;
-			claim_batch(s, pAsks);
-			pthread_mutex_lock(&s->mu);
-			for (pp = &s->pReply; *pp; pp = &(*pp)->pNext) {
-			}
-			*pp = pAsks;
-			pthread_mutex_unlock(&s->mu);
-			dbshared_wake(s);
-		}
+		if (pAsks)
+			claim_and_answer(s, pAsks);
 		if (pOuts) {
 			s->nBatch++;
 			s->nBatchResults += nOut;
@@ -532,6 +591,7 @@ static void *dbthread_main(void *pArg)
 		run_periodic(s, &t, time_mono_ms());
 	}
 	heartbeat(s);
+	log_release();
 	log_event(LOG_INFO, "database thread stopped", "transactions=%lld results=%lld claims=%lld",
 		  (long long)s->nBatch, (long long)s->nBatchResults, (long long)s->nBatchClaims);
 	if (store_worker_stopped(s->db, s->zWorkerId) != DB_OK)

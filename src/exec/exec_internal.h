@@ -112,6 +112,27 @@ typedef struct Probe {
 	int started;               /* holds a slot (dispatched) */
 } Probe;
 
+/* What a transcript records about one answered turn besides the answer itself. */
+typedef struct TurnFacts {
+	int turnNo;                /* 1-based */
+	const char *zPrompt;
+	int64_t startedMs, durationMs;
+	int httpStatus;
+	int cached, temperatureSent;
+	const char *zUrl;
+	const char *zRequest;      /* the request body (JSON), or NULL */
+} TurnFacts;
+
+/* A last turn answered with a 2xx status, read by the database thread (probe.c finish_deferred). */
+typedef struct DeferredTurn {
+	ApiStyle eStyle;
+	int64_t maxAttempts, backoffBaseMs;
+	TurnFacts turn;            /* its strings are owned here */
+	char *zBody;
+	size_t nBody;
+	char *zHeaders;
+} DeferredTurn;
+
 /* A finished job on its way to the database thread. Everything is owned. */
 typedef struct PendingOutcome {
 	struct PendingOutcome *pNext;
@@ -131,6 +152,10 @@ typedef struct PendingOutcome {
 	int cacheHit, temperatureDropped;
 	char **azCacheHash, **azCacheResp;
 	int nCache;
+	/* JOB_OUTCOME_DONE whose last answer is still to be read: zTurns holds the
+	   earlier turns without the closing bracket (or NULL), and zDecisionResponse
+	   is NULL when the last turn is the first. */
+	DeferredTurn *pDeferred;
 } PendingOutcome;
 
 /* A request for jobs, and its answer. */
@@ -183,6 +208,8 @@ typedef struct DbShared {
 	int fatal;                 /* the database thread gave up */
 	int64_t inFlight, nDone, nFailed; /* for heartbeats */
 	int64_t nBatch, nBatchResults, nBatchClaims; /* database thread statistics (its own) */
+	int64_t nDeferredRetry, nDeferredFailed; /* deferred answers that did not parse (counted done by the loop) */
+	uint64_t rng;              /* the database thread's own, for their backoff */
 } DbShared;
 
 /* The event loop's state (loop.c; transfers and the response memo in transfer.c). */
@@ -208,6 +235,8 @@ struct Loop {
 	int epollFd;             /* curl's sockets, the signal pipe and the wake eventfd */
 	int signalFd;            /* read end of the signal pipe (drained by loop.c) */
 	int64_t curlTimerDue;    /* monotonic ms when curl wants a timeout call; -1 none */
+	uint8_t *aFdState;       /* per socket fd: FD_* bits (transfer.c) */
+	int nFdState;
 	CatalogRef *pCatRef;
 	ProviderRt **apProv;
 	int nProv;
@@ -256,6 +285,13 @@ void pending_outcome_free(PendingOutcome *p);
 
 /* probe.c — one job's conversation. The Loop is the event loop (loop.c). */
 struct Loop;
+/* The "job attempt" log line of an outcome (zOutcome: done, retry, failed, ...). */
+void log_job_attempt(const PendingOutcome *o, const char *zOutcome);
+/* Make o a retry (retryable class, attempts left; with a backoff) or a failure, and log it. */
+void outcome_set_error(PendingOutcome *o, ErrClass err, int64_t maxAttempts, int64_t backoffBaseMs,
+		       int64_t retryAfterMs, uint64_t *pRng);
+/* Append one turn's object to a transcript's turns JSON text (opening the array when b is empty). */
+void turn_json_append(Buf *b, const TurnFacts *f, const ProbeResult *r, const char *zBody, size_t nBody);
 /* Start (or continue after a cache hit) the probe: sends the next turn or finishes. */
 void probe_advance(struct Loop *L, Probe *p);
 /* A transfer of this probe finished (curl result and HTTP status). */
@@ -272,6 +308,10 @@ void health_on_done(struct Loop *L, Transfer *t, CURLcode cc, long httpStatus);
 int loop_events_open(struct Loop *L, int signalFd);
 /* Wait up to timeoutMs for any of them or curl's timer, and hand socket events and timeouts to curl. */
 void wait_and_drive_curl(struct Loop *L, int timeoutMs);
+/* Let curl act on transfers whose timer is due (new transfers: send their requests). */
+void loop_send_due(struct Loop *L);
+/* loop.c: after each socket event, finish completed transfers and send their replacements at once. */
+void loop_after_socket(struct Loop *L);
 
 /* loop.c services used by probe.c and health.c */
 Transfer *loop_transfer_new(struct Loop *L, TransferKind kind);

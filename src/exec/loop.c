@@ -400,6 +400,9 @@ static void watch_for_work(struct Loop *L, int64_t now)
 		L->apProv[i]->nextClaimMono = 0;
 }
 
+/* Jobs asked of the database thread per claim transaction. */
+#define CLAIM_CHUNK 64
+
 /* Ask the database thread for jobs where slots (plus a little prefetch) and tokens allow. */
 static void ask_claims(struct Loop *L, int64_t now)
 {
@@ -428,10 +431,15 @@ static void ask_claims(struct Loop *L, int64_t now)
 			continue;
 		if (have > 0 && want < (cap / 4 > 1 ? cap / 4 : 1))
 			continue;
-		dbshared_post_claim(&L->shared, pr->zId, want);
-		pr->nClaimAsked += want;
-		L->nAsked += want;
-		globalHave += want;
+		/* In chunks, each claimed and answered on its own: the first jobs start sooner. */
+		while (want > 0) {
+			int n = want < CLAIM_CHUNK ? want : CLAIM_CHUNK;
+			dbshared_post_claim(&L->shared, pr->zId, n);
+			pr->nClaimAsked += n;
+			L->nAsked += n;
+			globalHave += n;
+			want -= n;
+		}
 	}
 }
 
@@ -532,10 +540,10 @@ static void take_shared(struct Loop *L, int64_t now)
 
 /* ---- finished transfers ------------------------------------------------- */
 
-static void read_transfers(struct Loop *L)
+static int read_transfers(struct Loop *L)
 {
 	CURLMsg *pMsg;
-	int nLeft;
+	int nLeft, nDone = 0;
 	while ((pMsg = curl_multi_info_read(L->pMulti, &nLeft))) {
 		Transfer *t = NULL;
 		long status = 0;
@@ -547,6 +555,7 @@ static void read_transfers(struct Loop *L)
 		curl_easy_getinfo(pMsg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
 		if (!t)
 			continue;
+		nDone++;
 		if (t->kind == XFER_HEALTH) {
 			t->pProv->pHealthXfer = NULL;
 			health_on_done(L, t, cc, status);
@@ -555,6 +564,15 @@ static void read_transfers(struct Loop *L)
 			probe_on_transfer_done(L, t->pProbe, cc, status);
 		}
 	}
+	return nDone;
+}
+
+void loop_after_socket(struct Loop *L)
+{
+	if (read_transfers(L) == 0 || L->draining)
+		return;
+	dispatch(L);
+	loop_send_due(L);
 }
 
 static void run_health_checks(struct Loop *L, int64_t now)
@@ -702,6 +720,7 @@ static int loop_open(struct Loop *L, const ExecOptions *o)
 	random_hex(zRand, 4);
 	snprintf(L->zOwner, sizeof(L->zOwner), "%s/%s", L->zWorkerId, zRand);
 	random_bytes(&L->rng, sizeof(L->rng));
+	random_bytes(&L->shared.rng, sizeof(L->shared.rng));
 	L->apEasy = xcalloc(EASY_POOL_MAX, sizeof(CURL *));
 	if (loop_events_open(L, iSignalPipe[0]) != 0) {
 		log_event(LOG_ERROR, "cannot set up the event loop", "errno=%d", errno);
@@ -745,6 +764,7 @@ static void loop_close(struct Loop *L)
 	for (i = 0; i < MEMO_SLOTS; i++)
 		free(L->aMemo[i].zBody);
 	free(L->apEasy);
+	free(L->aFdState);
 	if (L->pMulti)
 		curl_multi_cleanup(L->pMulti);
 	if (L->epollFd > 0)
@@ -829,8 +849,10 @@ int exec_main(const ExecOptions *o)
 	dbthread_stop(&L->shared);
 	if (webhookStarted)
 		webhook_thread_stop();
-	log_event(LOG_INFO, "valuerankd stopped", "done=%lld failed=%lld", (long long)L->nDone,
-		  (long long)L->nFailed);
+	/* The database thread has stopped: its count of deferred answers that did not parse is final. */
+	log_event(LOG_INFO, "valuerankd stopped", "done=%lld failed=%lld",
+		  (long long)(L->nDone - L->shared.nDeferredRetry - L->shared.nDeferredFailed),
+		  (long long)(L->nFailed + L->shared.nDeferredFailed));
 	loop_close(L);
 	free(L);
 	curl_global_cleanup();

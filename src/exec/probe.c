@@ -37,65 +37,74 @@ static const char *turn_prompt(const Probe *p, int i)
 	return i == 0 ? p->zFirstPrompt : p->pRun->azFollowup[i - 1];
 }
 
-/* One log line per attempt: run, job, provider, model, HTTP status, error class, duration. */
-static void log_attempt(const Probe *p, int httpStatus, const char *zClass, const char *zOutcome,
-			int64_t durationMs, const char *zMessage)
+void log_job_attempt(const PendingOutcome *o, const char *zOutcome)
 {
 	char zModel[200], zMsg[400];
-	log_quote(zModel, sizeof(zModel), p->zModelVersion);
-	log_quote(zMsg, sizeof(zMsg), zMessage ? zMessage : "");
-	log_event(zClass ? LOG_WARN : LOG_INFO, "job attempt",
+	log_quote(zModel, sizeof(zModel), o->zModelVersion ? o->zModelVersion : "");
+	log_quote(zMsg, sizeof(zMsg), o->zMessage ? o->zMessage : "");
+	log_event(o->zErrorClass ? LOG_WARN : LOG_INFO, "job attempt",
 		  "run=%lld job=%lld attempt=%lld provider=%s model=%s http=%d error=%s outcome=%s"
 		  " duration_ms=%lld message=%s",
-		  (long long)p->runId, (long long)p->jobId, (long long)p->attempt, p->zProvider, zModel,
-		  httpStatus, zClass ? zClass : "none", zOutcome, (long long)durationMs, zMsg);
+		  (long long)o->runId, (long long)o->jobId, (long long)o->attempt,
+		  o->zProvider ? o->zProvider : "", zModel, o->httpStatus,
+		  o->zErrorClass ? o->zErrorClass : "none", zOutcome, (long long)o->durationMs, zMsg);
+}
+
+/* An outcome for the probe's job and attempt, with its provider and model (for the log line). */
+static PendingOutcome *outcome_new(const Probe *p, JobOutcomeKind kind)
+{
+	PendingOutcome *o = xcalloc(1, sizeof(*o));
+	o->kind = kind;
+	o->jobId = p->jobId;
+	o->runId = p->runId;
+	o->attempt = p->attempt;
+	o->zProvider = xstrdup(p->zProvider);
+	o->zModelId = xstrdup(p->zModelId);
+	o->zModelVersion = xstrdup(p->zModelVersion);
+	return o;
+}
+
+void outcome_set_error(PendingOutcome *o, ErrClass err, int64_t maxAttempts, int64_t backoffBaseMs,
+		       int64_t retryAfterMs, uint64_t *pRng)
+{
+	int retry = err_class_retryable(err) && o->attempt < maxAttempts;
+	o->kind = retry ? JOB_OUTCOME_RETRY : JOB_OUTCOME_FAIL;
+	o->zErrorClass = err_class_name(err);
+	if (!o->zMessage || !*o->zMessage) {
+		free(o->zMessage);
+		o->zMessage = xstrdup(err_class_name(err));
+	}
+	if (retry) {
+		double u = (double)(prng_splitmix64(pRng) >> 11) / 9007199254740992.0;
+		o->notBeforeMs = time_now_ms() + backoff_delay_ms((int)o->attempt, backoffBaseMs, BACKOFF_CAP_MS,
+								  retryAfterMs, u);
+	}
+	log_job_attempt(o, retry ? "retry" : "failed");
 }
 
 /* A failed attempt: retry later (retryable, attempts left) or fail the job. */
 static void finish_error(struct Loop *L, Probe *p, ErrClass err, int httpStatus, const char *zMessage,
 			 int64_t retryAfterMs)
 {
-	PendingOutcome *o = xcalloc(1, sizeof(*o));
-	int64_t nowMs = time_now_ms();
-	int retry = err_class_retryable(err) && p->attempt < p->maxAttempts;
-	o->kind = retry ? JOB_OUTCOME_RETRY : JOB_OUTCOME_FAIL;
-	o->jobId = p->jobId;
-	o->runId = p->runId;
-	o->attempt = p->attempt;
-	o->startedMs = p->startedMs ? p->startedMs : nowMs;
+	PendingOutcome *o = outcome_new(p, JOB_OUTCOME_FAIL);
+	o->startedMs = p->startedMs ? p->startedMs : time_now_ms();
 	o->durationMs = p->startMono ? time_mono_ms() - p->startMono : 0;
 	o->httpStatus = httpStatus;
-	o->zErrorClass = err_class_name(err);
-	o->zMessage = xstrdup(zMessage && *zMessage ? zMessage : err_class_name(err));
-	if (retry) {
-		double u = (double)(prng_splitmix64(loop_rng(L)) >> 11) / 9007199254740992.0;
-		o->notBeforeMs = nowMs + backoff_delay_ms((int)p->attempt, loop_backoff_base_ms(L),
-							  BACKOFF_CAP_MS, retryAfterMs, u);
-	}
-	log_attempt(p, httpStatus, o->zErrorClass, retry ? "retry" : "failed", o->durationMs,
-		    o->zMessage);
+	o->zMessage = zMessage && *zMessage ? xstrdup(zMessage) : NULL;
+	outcome_set_error(o, err, p->maxAttempts, loop_backoff_base_ms(L), retryAfterMs, loop_rng(L));
 	dbshared_post_outcome(loop_shared(L), o);
 	loop_probe_finished(L, p, o->kind);
 }
 
-/* Every turn answered: hand the transcript to the database thread. */
-static void finish_done(struct Loop *L, Probe *p)
+/* The transcript fields every finished probe hands over (the turns are added by the caller). */
+static PendingOutcome *outcome_new_done(const Probe *p)
 {
-	PendingOutcome *o = xcalloc(1, sizeof(*o));
-	o->kind = JOB_OUTCOME_DONE;
-	o->jobId = p->jobId;
-	o->runId = p->runId;
-	o->attempt = p->attempt;
+	PendingOutcome *o = outcome_new(p, JOB_OUTCOME_DONE);
 	o->startedMs = p->startedMs;
 	o->durationMs = time_mono_ms() - p->startMono;
 	o->httpStatus = 200;
 	o->scenarioId = p->scenarioId;
 	o->sampleIndex = p->sampleIndex;
-	o->zProvider = xstrdup(p->zProvider);
-	o->zModelId = xstrdup(p->zModelId);
-	o->zModelVersion = xstrdup(p->zModelVersion);
-	buf_putc(&p->turns, ']');
-	o->zTurns = buf_detach(&p->turns);
 	o->turnCount = p->nTurn;
 	o->words = p->words;
 	o->inTok = p->inTok;
@@ -106,15 +115,59 @@ static void finish_done(struct Loop *L, Probe *p)
 		o->priceOut = p->pModel->priceOut;
 	}
 	o->zDecisionPrompt = xstrdup(p->zFirstPrompt);
+	o->temperatureDropped = p->temperatureDropped;
+	return o;
+}
+
+/* Every turn answered: hand the transcript to the database thread. */
+static void finish_done(struct Loop *L, Probe *p)
+{
+	PendingOutcome *o = outcome_new_done(p);
+	buf_putc(&p->turns, ']');
+	o->zTurns = buf_detach(&p->turns);
 	o->zDecisionResponse = xstrdup(p->azAnswer[0] ? p->azAnswer[0] : "");
 	o->cacheHit = p->nCacheHit == p->nTurn;
-	o->temperatureDropped = p->temperatureDropped;
 	o->azCacheHash = p->azCacheHash;
 	o->azCacheResp = p->azCacheResp;
 	o->nCache = p->nCache;
 	p->azCacheHash = p->azCacheResp = NULL;
 	p->nCache = 0;
-	log_attempt(p, 200, NULL, o->cacheHit ? "done_cached" : "done", o->durationMs, NULL);
+	log_job_attempt(o, o->cacheHit ? "done_cached" : "done");
+	dbshared_post_outcome(loop_shared(L), o);
+	loop_probe_finished(L, p, JOB_OUTCOME_DONE);
+}
+
+/*
+ * The last turn came back with a 2xx status: the job's slot is free now, and
+ * reading the answer (parsing it, writing the transcript's JSON, which is
+ * most of the work per job) is left to the database thread, which does it
+ * before writing the result (resolve_deferred there). An answer that does
+ * not parse then becomes a failed attempt, as it would have here: a 2xx
+ * status says nothing about rate limits or temperature.
+ */
+static void finish_deferred(struct Loop *L, Probe *p, Transfer *t, int httpStatus)
+{
+	PendingOutcome *o = outcome_new_done(p);
+	DeferredTurn *d = xcalloc(1, sizeof(*d));
+	d->eStyle = p->pProvConf->eStyle;
+	d->maxAttempts = p->maxAttempts;
+	d->backoffBaseMs = loop_backoff_base_ms(L);
+	d->turn.turnNo = p->turn + 1;
+	d->turn.zPrompt = xstrdup(turn_prompt(p, p->turn));
+	d->turn.startedMs = p->turnStartMs;
+	d->turn.durationMs = time_mono_ms() - p->turnStartMono;
+	d->turn.httpStatus = httpStatus;
+	d->turn.temperatureSent = p->sendTemperature && p->pRun->hasTemperature;
+	d->turn.zUrl = t->spec.zUrl;
+	d->turn.zRequest = t->spec.zBody;
+	t->spec.zUrl = t->spec.zBody = NULL;
+	d->nBody = t->body.n;
+	d->zBody = buf_detach(&t->body);
+	d->zHeaders = buf_detach(&t->headers);
+	o->pDeferred = d;
+	o->zTurns = buf_detach(&p->turns);
+	if (p->turn > 0)
+		o->zDecisionResponse = xstrdup(p->azAnswer[0] ? p->azAnswer[0] : "");
 	dbshared_post_outcome(loop_shared(L), o);
 	loop_probe_finished(L, p, JOB_OUTCOME_DONE);
 }
@@ -146,24 +199,16 @@ static void json_text_string(Buf *b, const char *z)
 		buf_puts(b, "null");
 }
 
-/*
- * Record an answered turn and move to the next one. The turn goes into the
- * turns JSON text directly; the request body (made by jansson) and the raw
- * response (which just parsed as JSON) are embedded byte for byte.
- */
-static void record_turn(struct Loop *L, Probe *p, const HttpRequestSpec *pSpec, const ProbeResult *r,
-			int httpStatus, const char *zBody, size_t nBody, int cached)
+void turn_json_append(Buf *b, const TurnFacts *f, const ProbeResult *r, const char *zBody, size_t nBody)
 {
 	char zStarted[TIME_ISO_LEN];
-	Buf *b = &p->turns;
-	const char *zPrompt = turn_prompt(p, p->turn);
-	time_iso_from_epoch(zStarted, (time_t)(p->turnStartMs / 1000));
+	time_iso_from_epoch(zStarted, (time_t)(f->startedMs / 1000));
 	/* One allocation for the whole turn (escapes may still add a little). */
-	buf_reserve(b, strlen(zPrompt) + (r->zText ? strlen(r->zText) : 0) + strlen(pSpec->zUrl) +
-			       (pSpec->zBody ? strlen(pSpec->zBody) : 4) + nBody + 512);
+	buf_reserve(b, strlen(f->zPrompt) + (r->zText ? strlen(r->zText) : 0) + strlen(f->zUrl) +
+			       (f->zRequest ? strlen(f->zRequest) : 4) + nBody + 512);
 	buf_putc(b, b->n == 0 ? '[' : ',');
-	buf_printf(b, "{\"turn\":%d,\"prompt\":", p->turn + 1);
-	json_text_string(b, zPrompt);
+	buf_printf(b, "{\"turn\":%d,\"prompt\":", f->turnNo);
+	json_text_string(b, f->zPrompt);
 	buf_puts(b, ",\"response\":");
 	json_text_string(b, r->zText ? r->zText : "");
 	buf_printf(b, ",\"input_tokens\":%lld,\"output_tokens\":%lld,\"finish_reason\":",
@@ -175,14 +220,36 @@ static void record_turn(struct Loop *L, Probe *p, const HttpRequestSpec *pSpec, 
 	json_text_string(b, r->zModelVersion);
 	buf_printf(b, ",\"duration_ms\":%lld,\"started_at\":\"%s\",\"http_status\":%d,\"cache_hit\":%s,"
 		   "\"temperature_sent\":%s,\"url\":",
-		   (long long)(time_mono_ms() - p->turnStartMono), zStarted, httpStatus, cached ? "true" : "false",
-		   p->sendTemperature && p->pRun->hasTemperature ? "true" : "false");
-	json_text_string(b, pSpec->zUrl);
+		   (long long)f->durationMs, zStarted, f->httpStatus, f->cached ? "true" : "false",
+		   f->temperatureSent ? "true" : "false");
+	json_text_string(b, f->zUrl);
 	buf_puts(b, ",\"request\":");
-	buf_puts(b, pSpec->zBody ? pSpec->zBody : "null");
+	buf_puts(b, f->zRequest ? f->zRequest : "null");
 	buf_puts(b, ",\"raw_response\":");
 	buf_append(b, zBody, nBody);
 	buf_putc(b, '}');
+}
+
+/*
+ * Record an answered turn and move to the next one. The turn goes into the
+ * turns JSON text directly; the request body (made by jansson) and the raw
+ * response (which just parsed as JSON) are embedded byte for byte.
+ */
+static void record_turn(struct Loop *L, Probe *p, const HttpRequestSpec *pSpec, const ProbeResult *r,
+			int httpStatus, const char *zBody, size_t nBody, int cached)
+{
+	TurnFacts f;
+	memset(&f, 0, sizeof(f));
+	f.turnNo = p->turn + 1;
+	f.zPrompt = turn_prompt(p, p->turn);
+	f.startedMs = p->turnStartMs;
+	f.durationMs = time_mono_ms() - p->turnStartMono;
+	f.httpStatus = httpStatus;
+	f.cached = cached;
+	f.temperatureSent = p->sendTemperature && p->pRun->hasTemperature;
+	f.zUrl = pSpec->zUrl;
+	f.zRequest = pSpec->zBody;
+	turn_json_append(&p->turns, &f, r, zBody, nBody);
 	p->azAnswer[p->turn] = xstrdup(r->zText ? r->zText : "");
 	p->inTok += r->inputTokens;
 	p->outTok += r->outputTokens;
@@ -301,6 +368,13 @@ void probe_on_transfer_done(struct Loop *L, Probe *p, CURLcode cc, long httpStat
 	char zMsg[400];
 	int status = cc == CURLE_OK ? (int)httpStatus : 0;
 	p->pXfer = NULL;
+	if (status >= 200 && status <= 299 && !t->tooBig && p->turn == p->nTurn - 1 && !p->pRun->cacheOn &&
+	    p->pProvConf) {
+		loop_provider_ok(L, p->pProv);
+		finish_deferred(L, p, t, status);
+		loop_transfer_free(L, t);
+		return;
+	}
 	provider_parse_response(p->pProvConf, status, buf_str(&t->headers), t->body.z, t->body.n,
 				time_now_ms(), &r);
 	if (r.zErrMessage) {

@@ -46,24 +46,86 @@ void loop_memo_put(struct Loop *L, int64_t runId, const char *zHash, const char 
  * hundreds of requests in flight this costs work per event, where
  * curl_multi_perform() and curl_multi_poll() would walk every transfer on
  * every wake-up.
+ *
+ * A connection goes back to curl's pool after every answer (CURL_POLL_REMOVE)
+ * and is watched again for the next request on it. Each change to the epoll
+ * set is a system call, so the set is changed only when it must be: a pooled
+ * connection stays in it, watched for input, and the next request's
+ * CURL_POLL_IN costs nothing. Should a pooled connection become readable
+ * (the server closed it), it is taken out of the set then. A new socket
+ * starts with no state (CURLOPT_SOCKOPTFUNCTION), since the kernel removed a
+ * closed descriptor of that number from the set when it was closed.
  */
+#define FD_IN_SET 0x01   /* registered in the epoll set */
+#define FD_EV_IN 0x02    /* ... for input */
+#define FD_EV_OUT 0x04   /* ... for output */
+#define FD_CURL 0x08     /* curl is watching it (not a pooled, idle connection) */
+
+static uint8_t *fd_state(struct Loop *L, curl_socket_t fd)
+{
+	if (fd < 0)
+		return NULL;
+	if (fd >= L->nFdState) {
+		int n = L->nFdState ? L->nFdState : 256;
+		while (n <= fd)
+			n *= 2;
+		L->aFdState = xrealloc(L->aFdState, (size_t)n);
+		memset(L->aFdState + L->nFdState, 0, (size_t)(n - L->nFdState));
+		L->nFdState = n;
+	}
+	return &L->aFdState[fd];
+}
+
 static int on_curl_socket(CURL *e, curl_socket_t fd, int what, void *pArg, void *pSocketArg)
 {
 	struct Loop *L = pArg;
 	struct epoll_event ev;
+	uint8_t *pState = fd_state(L, fd), want;
 	(void)e;
 	(void)pSocketArg;
+	if (!pState)
+		return 0;
 	if (what == CURL_POLL_REMOVE) {
-		epoll_ctl(L->epollFd, EPOLL_CTL_DEL, fd, NULL);
+		*pState &= (uint8_t)~FD_CURL;
+		return 0;
+	}
+	want = (uint8_t)(FD_IN_SET | ((what & CURL_POLL_IN) ? FD_EV_IN : 0) | ((what & CURL_POLL_OUT) ? FD_EV_OUT : 0));
+	if ((*pState & (uint8_t)~FD_CURL) == want) {
+		*pState |= FD_CURL;
 		return 0;
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.data.fd = fd;
 	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
-	if (epoll_ctl(L->epollFd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT &&
-	    epoll_ctl(L->epollFd, EPOLL_CTL_ADD, fd, &ev) != 0)
+	if (epoll_ctl(L->epollFd, (*pState & FD_IN_SET) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0 &&
+	    epoll_ctl(L->epollFd, (*pState & FD_IN_SET) ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) != 0) {
 		log_event(LOG_ERROR, "cannot watch a connection", "errno=%d", errno);
+		*pState = 0;
+		return 0;
+	}
+	*pState = (uint8_t)(want | FD_CURL);
 	return 0;
+}
+
+/* A socket curl just created: whatever state its number had belonged to a closed socket. */
+static int on_curl_sockopt(void *pArg, curl_socket_t fd, curlsocktype purpose)
+{
+	uint8_t *pState = fd_state(pArg, fd);
+	(void)purpose;
+	if (pState)
+		*pState = 0;
+	return CURL_SOCKOPT_OK;
+}
+
+/* An event on a socket curl is not watching (an idle pooled connection): stop watching it. 1 if so. */
+static int unwatched_event(struct Loop *L, int fd)
+{
+	uint8_t *pState = fd_state(L, fd);
+	if (!pState || (*pState & FD_CURL))
+		return 0;
+	epoll_ctl(L->epollFd, EPOLL_CTL_DEL, fd, NULL);
+	*pState = 0;
+	return 1;
 }
 
 static int on_curl_timer(CURLM *pMulti, long timeoutMs, void *pArg)
@@ -94,17 +156,23 @@ static int epoll_watch(int epollFd, int fd)
  * Wait up to timeoutMs for sockets, signals, database replies or curl's
  * timer, and hand socket events and expired timers to curl.
  */
+void loop_send_due(struct Loop *L)
+{
+	int running = 0;
+	if (L->curlTimerDue >= 0 && L->curlTimerDue <= time_mono_ms()) {
+		L->curlTimerDue = -1;
+		curl_multi_socket_action(L->pMulti, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+}
+
 void wait_and_drive_curl(struct Loop *L, int timeoutMs)
 {
 	struct epoll_event aEv[EPOLL_BATCH];
 	int i, n, running = 0;
-	int64_t now = time_mono_ms();
+	int64_t now;
 	/* Transfers just added are due at once: send them before reading a batch of answers. */
-	if (L->curlTimerDue >= 0 && L->curlTimerDue <= now) {
-		L->curlTimerDue = -1;
-		curl_multi_socket_action(L->pMulti, CURL_SOCKET_TIMEOUT, 0, &running);
-		now = time_mono_ms();
-	}
+	loop_send_due(L);
+	now = time_mono_ms();
 	if (L->curlTimerDue >= 0 && L->curlTimerDue - now < timeoutMs)
 		timeoutMs = L->curlTimerDue <= now ? 0 : (int)(L->curlTimerDue - now);
 	log_flush(); /* this iteration's lines, in one write, before sleeping */
@@ -119,6 +187,8 @@ void wait_and_drive_curl(struct Loop *L, int timeoutMs)
 		}
 		if (fd == L->signalFd)
 			continue; /* drained at the top of the loop */
+		if (unwatched_event(L, fd))
+			continue;
 		if (aEv[i].events & EPOLLIN)
 			flags |= CURL_CSELECT_IN;
 		if (aEv[i].events & EPOLLOUT)
@@ -126,6 +196,7 @@ void wait_and_drive_curl(struct Loop *L, int timeoutMs)
 		if (aEv[i].events & (EPOLLERR | EPOLLHUP))
 			flags |= CURL_CSELECT_ERR;
 		curl_multi_socket_action(L->pMulti, fd, flags, &running);
+		loop_after_socket(L);
 	}
 	if (L->curlTimerDue >= 0 && L->curlTimerDue <= time_mono_ms()) {
 		L->curlTimerDue = -1;
@@ -187,9 +258,33 @@ Transfer *loop_transfer_new(struct Loop *L, TransferKind kind)
 	return t;
 }
 
+/*
+ * A new easy handle with the options every transfer shares. Finished
+ * handles go back to a pool as they are (no curl_easy_reset, which frees and
+ * rebuilds every option): loop_transfer_start sets each option that differs
+ * between transfers, and loop_transfer_free clears the ones that point into
+ * the transfer.
+ */
+static CURL *easy_new(struct Loop *L)
+{
+	CURL *e = curl_easy_init();
+	if (!e)
+		return NULL;
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_curl_sockopt);
+	curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "valuerankd/" PACKAGE_VERSION);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	return e;
+}
+
 int loop_transfer_start(struct Loop *L, Transfer *t, long timeoutMs)
 {
-	CURL *e = L->nEasy > 0 ? L->apEasy[--L->nEasy] : curl_easy_init();
+	CURL *e = L->nEasy > 0 ? L->apEasy[--L->nEasy] : easy_new(L);
 	int i;
 	if (!e) {
 		loop_transfer_free(L, t);
@@ -207,18 +302,11 @@ int loop_transfer_start(struct Loop *L, Transfer *t, long timeoutMs)
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->pHeaders);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeoutMs > 0 ? timeoutMs : 300000L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeoutMs > 0 && timeoutMs < 30000 ? timeoutMs : 30000L);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "valuerankd/" PACKAGE_VERSION);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	t->startMono = time_mono_ms();
 	if (curl_multi_add_handle(L->pMulti, e) != CURLM_OK) {
 		loop_transfer_free(L, t);
@@ -234,7 +322,12 @@ void loop_transfer_free(struct Loop *L, Transfer *t)
 	if (t->pEasy) {
 		curl_multi_remove_handle(L->pMulti, t->pEasy);
 		if (L->nEasy < EASY_POOL_MAX) {
-			curl_easy_reset(t->pEasy);
+			/* Nothing of this transfer may stay reachable from the pooled handle. */
+			curl_easy_setopt(t->pEasy, CURLOPT_POSTFIELDS, NULL);
+			curl_easy_setopt(t->pEasy, CURLOPT_HTTPHEADER, NULL);
+			curl_easy_setopt(t->pEasy, CURLOPT_WRITEDATA, NULL);
+			curl_easy_setopt(t->pEasy, CURLOPT_HEADERDATA, NULL);
+			curl_easy_setopt(t->pEasy, CURLOPT_PRIVATE, NULL);
 			L->apEasy[L->nEasy++] = t->pEasy;
 		} else {
 			curl_easy_cleanup(t->pEasy);

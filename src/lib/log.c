@@ -4,6 +4,7 @@
 #include "lib/timeutil.h"
 #include "lib/util.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 
 static char zComponentName[32] = "valuerank";
 static enum LogLevel minimumLevel = LOG_INFO;
+/* Secrets to redact: added by one thread (valuerankd reloading models.json) while others log. */
+static pthread_mutex_t secretsMutex = PTHREAD_MUTEX_INITIALIZER;
 static char **azSecret;
 static int nSecret;
 /* Lines held by this thread (log_hold), written together by log_flush. */
@@ -40,18 +43,22 @@ void log_add_secret(const char *zSecret)
 {
 	if (!zSecret || strlen(zSecret) < 4)
 		return;
+	pthread_mutex_lock(&secretsMutex);
 	azSecret = xrealloc(azSecret, sizeof(char *) * (size_t)(nSecret + 1));
 	azSecret[nSecret++] = xstrdup(zSecret);
+	pthread_mutex_unlock(&secretsMutex);
 }
 
 void log_clear_secrets(void)
 {
 	int i;
+	pthread_mutex_lock(&secretsMutex);
 	for (i = 0; i < nSecret; i++)
 		free(azSecret[i]);
 	free(azSecret);
 	azSecret = NULL;
 	nSecret = 0;
+	pthread_mutex_unlock(&secretsMutex);
 }
 
 void log_quote(char *zOut, size_t n, const char *zValue)
@@ -81,6 +88,7 @@ void log_quote(char *zOut, size_t n, const char *zValue)
 static void redact(Buf *b)
 {
 	int i;
+	pthread_mutex_lock(&secretsMutex);
 	for (i = 0; i < nSecret; i++) {
 		char *p;
 		size_t len = strlen(azSecret[i]);
@@ -95,6 +103,7 @@ static void redact(Buf *b)
 			*b = t;
 		}
 	}
+	pthread_mutex_unlock(&secretsMutex);
 }
 
 char *log_redact(const char *z)

@@ -252,8 +252,9 @@ static void parse_error_response(const ProviderConf *pProv, int httpStatus, cons
 	}
 }
 
-int provider_parse_response(const ProviderConf *pProv, int httpStatus, const char *zHeaders,
-                            const char *zBody, size_t nBody, int64_t nowMs, ProbeResult *pOut)
+/* Parse a response of either kind into pOut; the common tail of the two entry points. */
+static int parse_response(ApiStyle eStyle, const ProviderConf *pProv, int httpStatus, const char *zHeaders,
+                          const char *zBody, size_t nBody, int64_t nowMs, ProbeResult *pOut)
 {
 	char zWhy[200];
 	json_t *pRoot;
@@ -272,7 +273,7 @@ int provider_parse_response(const ProviderConf *pProv, int httpStatus, const cha
 	} else if (!json_is_object(pRoot)) {
 		result_fail(pOut, ERR_INVALID_RESPONSE, "response is not a JSON object");
 	} else {
-		switch (pProv->eStyle) {
+		switch (eStyle) {
 		case API_OPENAI: openai_parse_success(pRoot, pOut); break;
 		case API_ANTHROPIC: anthropic_parse_success(pRoot, pOut); break;
 		case API_GEMINI: gemini_parse_success(pRoot, pOut); break;
@@ -287,6 +288,24 @@ int provider_parse_response(const ProviderConf *pProv, int httpStatus, const cha
 	}
 	if (pRoot) json_decref(pRoot);
 	return pOut->err == ERR_NONE ? 0 : -1;
+}
+
+int provider_parse_response(const ProviderConf *pProv, int httpStatus, const char *zHeaders,
+                            const char *zBody, size_t nBody, int64_t nowMs, ProbeResult *pOut)
+{
+	return parse_response(pProv->eStyle, pProv, httpStatus, zHeaders, zBody, nBody, nowMs, pOut);
+}
+
+int provider_parse_success(ApiStyle eStyle, int httpStatus, const char *zHeaders, const char *zBody,
+                           size_t nBody, ProbeResult *pOut)
+{
+	if (httpStatus < 200 || httpStatus > 299) {
+		memset(pOut, 0, sizeof *pOut);
+		pOut->httpStatus = httpStatus;
+		result_fail(pOut, ERR_INVALID_RESPONSE, "HTTP status %d is not a success", httpStatus);
+		return -1;
+	}
+	return parse_response(eStyle, NULL, httpStatus, zHeaders, zBody, nBody, 0, pOut);
 }
 
 int provider_parse_models_response(const ProviderConf *pProv, int httpStatus, const char *zHeaders,

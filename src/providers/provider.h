@@ -121,6 +121,14 @@ void probe_result_free(ProbeResult *pRes);
 int provider_parse_response(const ProviderConf *pProv, int httpStatus, const char *zHeaders,
                             const char *zBody, size_t nBody, int64_t nowMs, ProbeResult *pOut);
 
+/*
+ * The same for a response known to have a 2xx status, which needs only the
+ * API style (the executor reads answers on its database thread, away from
+ * the provider's configuration). Any other status is refused as invalid.
+ */
+int provider_parse_success(ApiStyle eStyle, int httpStatus, const char *zHeaders, const char *zBody,
+                           size_t nBody, ProbeResult *pOut);
+
 /* The outcome of a health check. Free with provider_health_free(). */
 typedef struct ProviderHealth {
 	int connected;        /* 1: the models list came back */

@@ -8,6 +8,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* How long a statement waits for another connection's lock before it gives up with SQLITE_BUSY. */
+#define BUSY_TIMEOUT_MS 10000
+
+/*
+ * Waiting for a lock another connection holds. SQLite's own timeout handler
+ * sleeps 1, 2, 5, 10, 15, 20, 25 ms and so on between tries, so a lock held
+ * for a millisecond can cost a waiter 30 ms or more; write transactions here
+ * last a few milliseconds, so the waits start at 0.1 ms and double up to
+ * 5 ms, for BUSY_TIMEOUT_MS in all.
+ */
+static int on_busy(void *pArg, int nTry)
+{
+	Db *db = pArg;
+	struct timespec ts, now;
+	int64_t waitUs = 100;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (nTry == 0)
+		db->busySinceMs = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	else if ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - db->busySinceMs >= BUSY_TIMEOUT_MS)
+		return 0;
+	while (nTry-- > 0 && waitUs < 5000)
+		waitUs *= 2;
+	if (waitUs > 5000)
+		waitUs = 5000;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)waitUs * 1000;
+	nanosleep(&ts, NULL);
+	return 1;
+}
 
 Db *db_open(const char *zPath, char *zErr, size_t nErr)
 {
@@ -20,7 +51,7 @@ Db *db_open(const char *zPath, char *zErr, size_t nErr)
 		goto fail;
 	}
 	db->zPath = xstrdup(zPath);
-	sqlite3_busy_timeout(db->pDb, 10000);
+	sqlite3_busy_handler(db->pDb, on_busy, db);
 	sqlite3_extended_result_codes(db->pDb, 1);
 	if (sqlite3_exec(db->pDb,
 			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",

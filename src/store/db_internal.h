@@ -19,6 +19,7 @@ struct Db {
 	int nCache;
 	int txDepth;
 	int lastChanges;
+	int64_t busySinceMs;   /* monotonic ms of the first wait for the lock now awaited (on_busy) */
 };
 
 sqlite3 *db_handle(Db *db);

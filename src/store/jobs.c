@@ -25,15 +25,20 @@ static const char zWalCheckpoint[] = "PRAGMA wal_checkpoint(PASSIVE)";
 static const char zTuneCache[] = "PRAGMA cache_size = -32768";
 static const char zTuneTemp[] = "PRAGMA temp_store = MEMORY";
 
-/* Walks jobs_claim_provider (state, provider, not_before_ms, then rowid) in order and stops
- * after ?5 rows: oldest first, without sorting the whole queue. */
+/*
+ * Claims go run by run, oldest run first (runs_status finds the active ones).
+ * Within a run, jobs_run_claim (run_id, state, provider, not_before_ms, then
+ * rowid) is walked in order and the walk stops after ?5 rows: oldest first,
+ * without sorting the queue. The jobs of a paused run are never visited, so
+ * however large it is, it costs the claims of other runs nothing.
+ */
+static const char zClaimRuns[] =
+	"SELECT id FROM runs WHERE status IN ('pending','running') ORDER BY id";
 static const char zJobClaim[] =
 	"UPDATE jobs SET state = 'leased', lease_owner = ?1, lease_expires_ms = ?2,"
 	" attempts = attempts + 1, started_at = COALESCE(started_at, " NOW_ISO ")"
-	" WHERE id IN (SELECT j.id FROM jobs j JOIN runs r ON r.id = j.run_id"
-	"  WHERE j.state = 'queued' AND j.provider = ?3 AND j.not_before_ms <= ?4"
-	"  AND j.attempts < j.max_attempts AND r.status IN ('pending','running')"
-	"  ORDER BY j.not_before_ms, j.id LIMIT ?5)"
+	" WHERE id IN (SELECT id FROM jobs WHERE run_id = ?6 AND state = 'queued' AND provider = ?3"
+	"  AND not_before_ms <= ?4 AND attempts < max_attempts ORDER BY not_before_ms, id LIMIT ?5)"
 	" RETURNING id, run_id, scenario_id, provider, model_id, model_version, sample_index,"
 	" attempts, max_attempts,"
 	" (SELECT preamble FROM scenarios s WHERE s.id = scenario_id) AS preamble,"
@@ -172,25 +177,37 @@ DbRc store_wal_checkpoint(Db *db)
 json_t *store_jobs_claim(Db *db, const char *zOwner, const char *zProvider, int64_t nowMs,
 			 int64_t leaseMs, int limit)
 {
-	json_t *pRows = NULL, *pRow;
-	int64_t lastRun = -1;
+	json_t *pRows = json_array(), *pRuns = NULL, *pRun;
 	size_t i;
-	if (db_begin(db) != DB_OK)
+	if (db_begin(db) != DB_OK) {
+		json_decref(pRows);
 		return NULL;
-	pRows = db_query(db, zJobClaim, "titii", zOwner, nowMs + leaseMs, zProvider, nowMs,
-			 (int64_t)limit);
-	if (!pRows)
+	}
+	pRuns = db_query(db, zClaimRuns, "");
+	if (!pRuns)
 		goto fail;
-	json_array_foreach(pRows, i, pRow) {
-		int64_t runId = json_integer_value(json_object_get(pRow, "run_id"));
-		if (runId != lastRun && db_exec(db, zRunMarkRunning, "i", runId) != DB_OK)
+	json_array_foreach(pRuns, i, pRun) {
+		int64_t runId = json_integer_value(json_object_get(pRun, "id"));
+		int64_t want = (int64_t)limit - (int64_t)json_array_size(pRows);
+		json_t *pGot;
+		if (want <= 0)
+			break;
+		pGot = db_query(db, zJobClaim, "titiii", zOwner, nowMs + leaseMs, zProvider, nowMs, want, runId);
+		if (!pGot)
 			goto fail;
-		lastRun = runId;
+		if (json_array_size(pGot) > 0 && db_exec(db, zRunMarkRunning, "i", runId) != DB_OK) {
+			json_decref(pGot);
+			goto fail;
+		}
+		json_array_extend(pRows, pGot);
+		json_decref(pGot);
 	}
 	if (db_commit(db) != DB_OK)
 		goto fail;
+	json_decref(pRuns);
 	return pRows;
 fail:
+	json_decref(pRuns);
 	json_decref(pRows);
 	db_rollback(db);
 	return NULL;

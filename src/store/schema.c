@@ -330,6 +330,16 @@ static const Migration aMigration[] = {
 "CREATE INDEX transcripts_run_totals ON transcripts(run_id, model_id, provider, model_version,"
 " input_tokens, output_tokens, cost_usd, cache_hit, duration_ms, decision_value);\n"
 },
+/*
+ * Claims go run by run (store_jobs_claim): with the provider and the time a
+ * job may start in the index, a claim reads exactly the jobs it takes, and
+ * the queued jobs of a paused run are never read. It starts with
+ * (run_id, state), so it serves every query jobs_run_state served.
+ */
+{3, "executor claims: read each active run's queue in order, skip paused runs",
+"DROP INDEX jobs_run_state;\n"
+"CREATE INDEX jobs_run_claim ON jobs(run_id, state, provider, not_before_ms);\n"
+},
 };
 
 static const char zCreateMigrations[] =

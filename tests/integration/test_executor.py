@@ -218,6 +218,59 @@ class TestExactlyOnce(ExecutorTestCase):
         self.assert_clean_logs()
 
 
+def proc_cpu(pid):
+    """User plus system CPU seconds a running process has used."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class TestConnections(ExecutorTestCase):
+    def test_last_answers_read_off_the_loop_and_provider_restart(self):
+        """Multi-turn transcripts whose last answer the database thread read; then the provider
+        restarts between runs: the connections it closed are dropped, not spun on, and the next run
+        reconnects."""
+        s = self.stack
+        def_id = make_definition(s, 20, followups=["Why?"])
+        run1 = start_run(s, def_id, "mock:mock-a", "--cache", "off")
+        proc = self.daemon()
+        wait_run_done(s, run1, timeout=60)
+        self.assert_exactly_once(run1)
+        rows = s.query("SELECT * FROM transcripts WHERE run_id = ? ORDER BY id", (run1,))
+        self.assertEqual(len(rows), 20)
+        for r in rows:
+            turns = json.loads(r["turns"])
+            self.assertEqual([t["turn"] for t in turns], [1, 2])
+            self.assertEqual(turns[1]["prompt"], "Why?")
+            self.assertTrue(turns[1]["response"])
+            self.assertEqual((turns[1]["http_status"], turns[1]["cache_hit"]), (200, False))
+            self.assertIsInstance(turns[1]["raw_response"], dict)
+            self.assertEqual(r["input_tokens"], turns[0]["input_tokens"] + turns[1]["input_tokens"])
+            self.assertEqual(r["output_tokens"], turns[0]["output_tokens"] + turns[1]["output_tokens"])
+            self.assertGreater(r["word_count"], len(turns[1]["response"].split()))
+        # the decision is read from the first answer, as for a single turn
+        d = s.dir
+        first = json.loads(rows[0]["turns"])[0]
+        with open(os.path.join(d, "p.txt"), "w") as f:
+            f.write(first["prompt"])
+        with open(os.path.join(d, "r.txt"), "w") as f:
+            f.write(first["response"])
+        out = json.loads(s.cli("extract-decision", "--prompt", os.path.join(d, "p.txt"),
+                               "--response", os.path.join(d, "r.txt")).stdout)
+        self.assertEqual((rows[0]["decision"], rows[0]["decision_class"]), (out["code"], out["class"]))
+        s.kill("mock")
+        s.start_mock()
+        time.sleep(0.3)
+        cpu0 = proc_cpu(proc.pid)
+        time.sleep(1.0)
+        self.assertLess(proc_cpu(proc.pid) - cpu0, 0.3, "an idle valuerankd should not spin")
+        run2 = start_run(s, def_id, "mock:mock-a", "--cache", "off")
+        wait_run_done(s, run2, timeout=60)
+        self.assert_exactly_once(run2)
+        self.assertEqual(s.query("SELECT count(*) AS n FROM job_attempts WHERE error_class IS NOT NULL")[0]["n"], 0)
+        self.assert_clean_logs()
+
+
 class TestCrash(ExecutorTestCase):
     def test_kill_9_ten_times_loses_and_duplicates_nothing(self):
         s = self.stack

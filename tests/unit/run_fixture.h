@@ -9,7 +9,7 @@
 #include "store/runs.h"
 
 /*
- * Header-only (static functions) so that tests/unit/test_run_pages.c and
+ * Header-only (static inline functions) so that tests/unit/test_run_pages.c and
  * bench/bench_run_page.c share one fixture. Every statement is static text
  * with bound values, as in src/store/.
  */
@@ -52,7 +52,7 @@ static const char zFixtureRunDone[] =
 	" started_at = '2026-01-01T00:00:00Z', completed_at = '2026-01-01T00:05:00Z' WHERE id = ?1";
 
 /* A definition with nScenario scenarios for the tenant; returns its id (or -1). */
-static int64_t fixture_definition(Db *db, int64_t tenantId, const char *zName, int64_t nScenario)
+static inline int64_t fixture_definition(Db *db, int64_t tenantId, const char *zName, int64_t nScenario)
 {
 	int64_t id;
 	if (db_exec(db, zFixtureDefinition, "iti", tenantId, zName, nScenario) != DB_OK)
@@ -64,7 +64,7 @@ static int64_t fixture_definition(Db *db, int64_t tenantId, const char *zName, i
 }
 
 /* A pending run of two mock models (samples each) over every scenario; returns its id (or -1). */
-static int64_t fixture_run(Db *db, int64_t tenantId, int64_t defId, int samples, const char *zTrigger)
+static inline int64_t fixture_run(Db *db, int64_t tenantId, int64_t defId, int samples, const char *zTrigger)
 {
 	static const RunModel aModel[] = {{"mock", "mock-a", "mock-a-2026-06"},
 					  {"mock", "mock-b", "mock-b-2026-06"}};
@@ -90,7 +90,7 @@ static int64_t fixture_run(Db *db, int64_t tenantId, int64_t defId, int samples,
 }
 
 /* Every job of the run done with a transcript, and the run completed. 0 or -1. */
-static int fixture_complete_run(Db *db, int64_t runId)
+static inline int fixture_complete_run(Db *db, int64_t runId)
 {
 	if (db_exec(db, zFixtureTranscripts, "i", runId) != DB_OK ||
 	    db_exec(db, zFixtureJobsDone, "i", runId) != DB_OK ||

@@ -1,5 +1,6 @@
 /* test_store.c — unit tests for the store core: migrations, typed queries, nesting transactions, the idle detector. */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "store/db_internal.h"
 #include "store/jobs.h"
 #include "fixture.h"
+#include "run_fixture.h"
 
 static char zDbPath[256];
 
@@ -228,6 +230,113 @@ START_TEST(test_data_version_sees_other_commits)
 }
 END_TEST
 
+/* The run ids of a claim's jobs, in the order claimed, as "1,1,2". */
+static void claimed_runs(json_t *pJobs, char *zOut, size_t n)
+{
+	size_t i, k = 0;
+	json_t *pJob;
+	zOut[0] = 0;
+	json_array_foreach(pJobs, i, pJob) {
+		k += (size_t)snprintf(zOut + k, n - k, "%s%lld", i ? "," : "",
+				      (long long)json_integer_value(json_object_get(pJob, "run_id")));
+		if (k >= n)
+			break;
+	}
+}
+
+/* Claims go run by run, oldest first; a paused run's jobs are never claimed, nor even read. */
+START_TEST(test_claims_skip_paused_runs_oldest_run_first)
+{
+	Db *db = fresh_db();
+	int64_t tenant = store_tenant_ensure(db, "t", "t");
+	int64_t def = fixture_definition(db, tenant, "d", 3);
+	int64_t run1 = fixture_run(db, tenant, def, 1, "claim-1"), run2 = fixture_run(db, tenant, def, 1, "claim-2");
+	json_t *pJobs, *pPlan;
+	char zRuns[256];
+	size_t i;
+	json_t *pRow;
+	int usesIndex = 0, sorts = 0;
+	ck_assert_int_gt(run1, 0);
+	ck_assert_int_gt(run2, run1);
+	ck_assert_int_eq(db_exec(db, "UPDATE runs SET status = 'paused' WHERE id = ?1", "i", run1), DB_OK);
+	/* 6 jobs per run (3 scenarios x 2 models); only run 2's can be claimed. */
+	pJobs = store_jobs_claim(db, "owner/1", "mock", 1000, 60000, 100);
+	ck_assert_ptr_nonnull(pJobs);
+	claimed_runs(pJobs, zRuns, sizeof(zRuns));
+	ck_assert_str_eq(zRuns, "2,2,2,2,2,2");
+	ck_assert_int_eq((int)db_query_int(db, 0, "SELECT status = 'running' FROM runs WHERE id = ?1", "i", run2), 1);
+	json_decref(pJobs);
+	/* Resumed, run 1 is served; a limit stops inside it, oldest job first. */
+	ck_assert_int_eq(db_exec(db, "UPDATE runs SET status = 'running' WHERE id = ?1", "i", run1), DB_OK);
+	pJobs = store_jobs_claim(db, "owner/1", "mock", 1000, 60000, 4);
+	claimed_runs(pJobs, zRuns, sizeof(zRuns));
+	ck_assert_str_eq(zRuns, "1,1,1,1");
+	for (i = 1; i < json_array_size(pJobs); i++)
+		ck_assert_int_lt(json_integer_value(json_object_get(json_array_get(pJobs, i - 1), "id")),
+				 json_integer_value(json_object_get(json_array_get(pJobs, i), "id")));
+	json_decref(pJobs);
+	/* Another provider has nothing queued. */
+	pJobs = store_jobs_claim(db, "owner/1", "other", 1000, 60000, 4);
+	ck_assert_int_eq((int)json_array_size(pJobs), 0);
+	json_decref(pJobs);
+	/* Within a run the claim walks jobs_run_claim in order: no scan of other runs, no sort. */
+	pPlan = db_query(db, "EXPLAIN QUERY PLAN SELECT id FROM jobs WHERE run_id = ?1 AND state = 'queued'"
+			 " AND provider = 'mock' AND not_before_ms <= 0 AND attempts < max_attempts"
+			 " ORDER BY not_before_ms, id LIMIT 5", "i", run1);
+	ck_assert_ptr_nonnull(pPlan);
+	json_array_foreach(pPlan, i, pRow) {
+		const char *zDetail = json_string_value(json_object_get(pRow, "detail"));
+		usesIndex |= zDetail && strstr(zDetail, "USING INDEX jobs_run_claim") != NULL;
+		sorts |= zDetail && strstr(zDetail, "TEMP B-TREE") != NULL;
+	}
+	ck_assert_int_eq(usesIndex, 1);
+	ck_assert_int_eq(sorts, 0);
+	json_decref(pPlan);
+	drop_db(db);
+}
+END_TEST
+
+/* Another connection holding the write lock for a while, then committing. */
+typedef struct LockHolder {
+	Db *db;
+	int holdMs;
+	int rc;
+} LockHolder;
+
+static void *hold_write_lock(void *pArg)
+{
+	LockHolder *h = pArg;
+	usleep((useconds_t)h->holdMs * 1000);
+	h->rc = db_commit(h->db);
+	return NULL;
+}
+
+/* A writer waits for a lock another connection holds (on_busy) and gets it once it is free. */
+START_TEST(test_writer_waits_for_a_held_lock)
+{
+	char zErr[256];
+	Db *db = fresh_db();
+	LockHolder h;
+	pthread_t thread;
+	h.db = db_open(zDbPath, zErr, sizeof(zErr));
+	ck_assert_ptr_nonnull(h.db);
+	h.holdMs = 150;
+	h.rc = -1;
+	ck_assert_int_eq(db_begin(h.db), DB_OK);
+	ck_assert_int_eq(db_exec(h.db, "INSERT INTO tenants(slug, name, created_at) VALUES('held', 'held', 'now')", ""),
+			 DB_OK);
+	ck_assert_int_eq(pthread_create(&thread, NULL, hold_write_lock, &h), 0);
+	/* Busy at first; the handler keeps trying until the holder commits. */
+	ck_assert_int_eq(db_exec(db, "INSERT INTO tenants(slug, name, created_at) VALUES('waited', 'waited', 'now')", ""),
+			 DB_OK);
+	pthread_join(thread, NULL);
+	ck_assert_int_eq(h.rc, DB_OK);
+	ck_assert_int_eq((int)db_query_int(db, 0, "SELECT count(*) FROM tenants WHERE slug IN ('held', 'waited')", ""), 2);
+	db_close(h.db);
+	drop_db(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -245,6 +354,8 @@ int main(void)
 	tcase_add_test(tc, test_backup_copies_everything);
 	tcase_add_test(tc, test_executor_tuning_keeps_checks_elsewhere);
 	tcase_add_test(tc, test_data_version_sees_other_commits);
+	tcase_add_test(tc, test_claims_skip_paused_runs_oldest_run_first);
+	tcase_add_test(tc, test_writer_waits_for_a_held_lock);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
