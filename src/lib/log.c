@@ -41,11 +41,17 @@ void log_setup(const char *zComponent, enum LogLevel minLevel)
 
 void log_add_secret(const char *zSecret)
 {
+	int i;
 	if (!zSecret || strlen(zSecret) < 4)
 		return;
 	pthread_mutex_lock(&secretsMutex);
-	azSecret = xrealloc(azSecret, sizeof(char *) * (size_t)(nSecret + 1));
-	azSecret[nSecret++] = xstrdup(zSecret);
+	/* A reload of models.json adds the same keys again. */
+	for (i = 0; i < nSecret && strcmp(azSecret[i], zSecret) != 0; i++) {
+	}
+	if (i == nSecret) {
+		azSecret = xrealloc(azSecret, sizeof(char *) * (size_t)(nSecret + 1));
+		azSecret[nSecret++] = xstrdup(zSecret);
+	}
 	pthread_mutex_unlock(&secretsMutex);
 }
 

@@ -1,6 +1,8 @@
 /* test_lib.c — unit tests for src/lib: buffers, escaping, parsing, SHA-256, time, held log lines. */
 #include <check.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +120,53 @@ static size_t read_pipe(int fd, char *z, size_t n)
 	return got > 0 ? (size_t)got : 0;
 }
 
+/* Secrets are redacted, once however often they are added, until cleared. */
+START_TEST(test_log_redact_secrets)
+{
+	char *z;
+	log_add_secret("sk-abc123");
+	log_add_secret("sk-abc123"); /* a models.json reload adds the keys again */
+	log_add_secret("abc");       /* too short to be a key: ignored */
+	z = log_redact("key sk-abc123 and sk-abc123; abc");
+	ck_assert_str_eq(z, "key [redacted] and [redacted]; abc");
+	free(z);
+	log_clear_secrets();
+	z = log_redact("key sk-abc123");
+	ck_assert_str_eq(z, "key sk-abc123");
+	free(z);
+}
+END_TEST
+
+/* One thread reloads secrets while another redacts (valuerankd's loop and database threads). */
+static void *churn_secrets(void *pArg)
+{
+	char zKey[32];
+	int i;
+	(void)pArg;
+	for (i = 0; i < 3000; i++) {
+		snprintf(zKey, sizeof(zKey), "secret-%d", i);
+		log_add_secret(zKey);
+		if (i % 100 == 99)
+			log_clear_secrets();
+	}
+	return NULL;
+}
+
+START_TEST(test_log_redact_while_secrets_change)
+{
+	pthread_t thread;
+	int i;
+	ck_assert_int_eq(pthread_create(&thread, NULL, churn_secrets, NULL), 0);
+	for (i = 0; i < 3000; i++) {
+		char *z = log_redact("a line that mentions secret-5 and secret-2999");
+		ck_assert_ptr_nonnull(z);
+		free(z);
+	}
+	pthread_join(thread, NULL);
+	log_clear_secrets();
+}
+END_TEST
+
 START_TEST(test_log_hold_and_flush)
 {
 	int aFd[2], saved = dup(STDERR_FILENO);
@@ -176,6 +225,8 @@ int main(void)
 	tcase_add_test(tc, test_time_iso_roundtrip);
 	tcase_add_test(tc, test_random_hex_is_random);
 	tcase_add_test(tc, test_log_hold_and_flush);
+	tcase_add_test(tc, test_log_redact_secrets);
+	tcase_add_test(tc, test_log_redact_while_secrets_change);
 	tcase_add_test(tc, test_json_string_matches_jansson);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
