@@ -152,10 +152,6 @@ static int epoll_watch(int epollFd, int fd)
  */
 #define EPOLL_BATCH 32
 
-/*
- * Wait up to timeoutMs for sockets, signals, database replies or curl's
- * timer, and hand socket events and expired timers to curl.
- */
 void loop_send_due(struct Loop *L)
 {
 	int running = 0;
@@ -165,6 +161,12 @@ void loop_send_due(struct Loop *L)
 	}
 }
 
+/*
+ * Wait up to timeoutMs for sockets, signals, database replies or curl's
+ * timer, and hand socket events and expired timers to curl. After each
+ * socket event, loop_after_socket() finishes what completed and sends the
+ * replacements at once.
+ */
 void wait_and_drive_curl(struct Loop *L, int timeoutMs)
 {
 	struct epoll_event aEv[EPOLL_BATCH];
