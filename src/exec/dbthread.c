@@ -269,27 +269,49 @@ static void outcome_fill(DbShared *s, PendingOutcome *p, JobOutcome *o, OutcomeR
 /*
  * Claims in their own short transactions, answered before any result is
  * written: a freed slot then waits for one claim, not for a whole batch of
- * decision extraction and transcript inserts. Each ask is committed and
- * answered on its own (the loop asks in chunks), so the loop starts the first
- * jobs of a run while the next chunk is claimed. An ask that cannot be
- * committed is answered empty.
+ * decision extraction and transcript inserts. Asks share a transaction until
+ * it has claimed CLAIM_ANSWER_ROWS jobs; then it is committed and its asks
+ * are answered, so the loop starts a run's first jobs while the next chunk
+ * is claimed, and the many empty asks of an idle daemon cost one
+ * transaction. Asks whose transaction cannot be committed are answered
+ * empty.
  */
+#define CLAIM_ANSWER_ROWS 64
+
 static void claim_and_answer(DbShared *s, ClaimMsg *pAsks)
 {
 	while (pAsks) {
-		ClaimMsg *m = pAsks, **pp;
+		ClaimMsg *pGroup = pAsks, *m, **pp;
+		size_t nRows = 0;
+		int ok = db_begin(s->db) == DB_OK;
+		/* This transaction's asks: up to the one that brings CLAIM_ANSWER_ROWS jobs. */
+		for (m = pAsks; m; m = m->pNext) {
+			s->nBatchClaims++;
+			if (ok)
+				m->pJobs = store_jobs_claim(s->db, s->zOwner, m->zProvider, time_now_ms(),
+							    s->leaseMs, m->nAsked);
+			nRows += m->pJobs ? json_array_size(m->pJobs) : 0;
+			if (nRows >= CLAIM_ANSWER_ROWS || !m->pNext)
+				break;
+		}
 		pAsks = m->pNext;
 		m->pNext = NULL;
 		s->nBatch++;
-		s->nBatchClaims++;
-		m->pJobs = store_jobs_claim(s->db, s->zOwner, m->zProvider, time_now_ms(), s->leaseMs, m->nAsked);
-		if (!m->pJobs)
-			log_event(LOG_WARN, "cannot claim jobs; will ask again", "provider=%s error=\"%s\"",
-				  m->zProvider, db_errmsg(s->db));
+		if (ok && db_commit(s->db) != DB_OK) {
+			db_rollback(s->db);
+			ok = 0;
+		}
+		if (!ok) {
+			log_event(LOG_WARN, "cannot claim jobs; will ask again", "error=\"%s\"", db_errmsg(s->db));
+			for (m = pGroup; m; m = m->pNext) {
+				json_decref(m->pJobs);
+				m->pJobs = NULL;
+			}
+		}
 		pthread_mutex_lock(&s->mu);
 		for (pp = &s->pReply; *pp; pp = &(*pp)->pNext) {
 		}
-		*pp = m;
+		*pp = pGroup;
 		pthread_mutex_unlock(&s->mu);
 		dbshared_wake(s);
 	}
