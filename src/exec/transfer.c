@@ -147,8 +147,9 @@ static int epoll_watch(int epollFd, int fd)
 }
 
 /*
- * Socket events handled per wake-up. Smaller batches let finished transfers
- * be replaced sooner when hundreds of answers arrive together.
+ * Socket events taken per epoll_wait(). Each is handled, and its finished
+ * transfers replaced, before the next (loop_after_socket), so the size only
+ * sets how many events one system call returns: 128 measured the same.
  */
 #define EPOLL_BATCH 32
 
