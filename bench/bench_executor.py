@@ -29,16 +29,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 from harness import Stack, program  # noqa: E402
-from test_executor import make_definition, mock_args, patch_models, start_run  # noqa: E402
+from test_executor import make_definition, mock_args, patch_models, proc_cpu, start_run  # noqa: E402
 
 TARGET = 1.10
-
-
-def proc_cpu(pid):
-    """User plus system CPU seconds used so far by a running process (all its threads)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def resume_and_time(stack, db, proc, run_id, ideal):

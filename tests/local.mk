@@ -13,6 +13,6 @@ TESTS += tests/unit/test_lib tests/unit/test_store tests/unit/test_web \
 	tests/lint.sh tests/lint_selftest.sh
 
 EXTRA_DIST += tests/conformance/mustache-spec tests/lint.sh tests/lint_selftest.sh tests/unit/fixture.h \
-	tests/integration tests/browser/run.js tests/browser/package.json \
+	tests/unit/check_main.h tests/integration tests/browser/run.js tests/browser/package.json \
 	tests/browser/package-lock.json tests/fuzz scripts templates/raw-allowlist.txt \
 	etc/nginx docs README.md examples

@@ -119,6 +119,27 @@ static PendingOutcome *outcome_new_done(const Probe *p)
 	return o;
 }
 
+/* Keep an answer for the run's response cache: in the job's outcome and in the loop's memory. */
+static void remember_answer(struct Loop *L, Probe *p, const char *zBody, size_t nBody)
+{
+	p->azCacheHash = xrealloc(p->azCacheHash, sizeof(char *) * (size_t)(p->nCache + 1));
+	p->azCacheResp = xrealloc(p->azCacheResp, sizeof(char *) * (size_t)(p->nCache + 1));
+	p->azCacheHash[p->nCache] = xstrdup(p->zHash);
+	p->azCacheResp[p->nCache] = xstrndup(zBody, nBody);
+	p->nCache++;
+	loop_memo_put(L, p->runId, p->zHash, zBody, nBody);
+}
+
+/* Move the answers to cache from the probe to its outcome. */
+static void outcome_take_cache(PendingOutcome *o, Probe *p)
+{
+	o->azCacheHash = p->azCacheHash;
+	o->azCacheResp = p->azCacheResp;
+	o->nCache = p->nCache;
+	p->azCacheHash = p->azCacheResp = NULL;
+	p->nCache = 0;
+}
+
 /* Every turn answered: hand the transcript to the database thread. */
 static void finish_done(struct Loop *L, Probe *p)
 {
@@ -127,11 +148,7 @@ static void finish_done(struct Loop *L, Probe *p)
 	o->zTurns = buf_detach(&p->turns);
 	o->zDecisionResponse = xstrdup(p->azAnswer[0] ? p->azAnswer[0] : "");
 	o->cacheHit = p->nCacheHit == p->nTurn;
-	o->azCacheHash = p->azCacheHash;
-	o->azCacheResp = p->azCacheResp;
-	o->nCache = p->nCache;
-	p->azCacheHash = p->azCacheResp = NULL;
-	p->nCache = 0;
+	outcome_take_cache(o, p);
 	log_job_attempt(o, o->cacheHit ? "done_cached" : "done");
 	dbshared_post_outcome(loop_shared(L), o);
 	loop_probe_finished(L, p, JOB_OUTCOME_DONE);
@@ -143,7 +160,10 @@ static void finish_done(struct Loop *L, Probe *p)
  * most of the work per job) is left to the database thread, which does it
  * before writing the result (resolve_deferred there). An answer that does
  * not parse then becomes a failed attempt, as it would have here: a 2xx
- * status says nothing about rate limits or temperature.
+ * status says nothing about rate limits or temperature. With the run's
+ * response cache on, the raw answer is remembered here; a database thread
+ * that finds it unreadable writes no cache row, and a repeat that meets it
+ * in the loop's memory fails to parse it there and asks the provider.
  */
 static void finish_deferred(struct Loop *L, Probe *p, Transfer *t, int httpStatus)
 {
@@ -165,7 +185,12 @@ static void finish_deferred(struct Loop *L, Probe *p, Transfer *t, int httpStatu
 	d->zBody = buf_detach(&t->body);
 	d->zHeaders = buf_detach(&t->headers);
 	o->pDeferred = d;
-	o->zTurns = buf_detach(&p->turns);
+	if (p->pRun->cacheOn) {
+		remember_answer(L, p, d->zBody, d->nBody);
+		outcome_take_cache(o, p);
+	}
+	if (p->turn > 0)
+		o->zTurns = buf_detach(&p->turns);
 	if (p->turn > 0)
 		o->zDecisionResponse = xstrdup(p->azAnswer[0] ? p->azAnswer[0] : "");
 	dbshared_post_outcome(loop_shared(L), o);
@@ -257,12 +282,7 @@ static void record_turn(struct Loop *L, Probe *p, const HttpRequestSpec *pSpec, 
 	if (cached) {
 		p->nCacheHit++;
 	} else if (p->pRun->cacheOn) {
-		p->azCacheHash = xrealloc(p->azCacheHash, sizeof(char *) * (size_t)(p->nCache + 1));
-		p->azCacheResp = xrealloc(p->azCacheResp, sizeof(char *) * (size_t)(p->nCache + 1));
-		p->azCacheHash[p->nCache] = xstrdup(p->zHash);
-		p->azCacheResp[p->nCache] = xstrndup(zBody, nBody);
-		p->nCache++;
-		loop_memo_put(L, p->runId, p->zHash, zBody, nBody);
+		remember_answer(L, p, zBody, nBody);
 	}
 	p->turn++;
 }
@@ -368,7 +388,7 @@ void probe_on_transfer_done(struct Loop *L, Probe *p, CURLcode cc, long httpStat
 	char zMsg[400];
 	int status = cc == CURLE_OK ? (int)httpStatus : 0;
 	p->pXfer = NULL;
-	if (status >= 200 && status <= 299 && !t->tooBig && p->turn == p->nTurn - 1 && !p->pRun->cacheOn &&
+	if (status >= 200 && status <= 299 && !t->tooBig && p->turn == p->nTurn - 1 &&
 	    p->pProvConf) {
 		loop_provider_ok(L, p->pProv);
 		finish_deferred(L, p, t, status);

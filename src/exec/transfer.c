@@ -201,10 +201,7 @@ void wait_and_drive_curl(struct Loop *L, int timeoutMs)
 		curl_multi_socket_action(L->pMulti, fd, flags, &running);
 		loop_after_socket(L);
 	}
-	if (L->curlTimerDue >= 0 && L->curlTimerDue <= time_mono_ms()) {
-		L->curlTimerDue = -1;
-		curl_multi_socket_action(L->pMulti, CURL_SOCKET_TIMEOUT, 0, &running);
-	}
+	loop_send_due(L); /* curl's timer: timeouts, and transfers started above */
 }
 
 int loop_events_open(struct Loop *L, int signalFd)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "domain/advisor.h"
+#include "check_main.h"
 
 /* A priced mock model with history, on a fast provider. */
 static AdvisorModel model_a(void)
@@ -314,8 +315,6 @@ int main(void)
 {
 	Suite *s = suite_create("advisor");
 	TCase *tc = tcase_create("advisor");
-	SRunner *sr;
-	int nFailed;
 	tcase_add_test(tc, test_recommend_pct);
 	tcase_add_test(tc, test_default_seed_and_duration);
 	tcase_add_test(tc, test_estimate_exact);
@@ -323,9 +322,5 @@ int main(void)
 	tcase_add_test(tc, test_blockers);
 	tcase_add_test(tc, test_warnings_and_sampling_recommendation);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -7,6 +7,7 @@
 #include "domain/cost.h"
 #include "domain/csv.h"
 #include "lib/buf.h"
+#include "check_main.h"
 
 /* Write one text cell into a fresh row and return a copy of the bytes (caller frees). */
 static char *one_text_cell(const char *z)
@@ -175,9 +176,5 @@ int main(void)
 	tcase_add_test(tc, test_cost);
 	tcase_add_test(tc, test_words_and_tokens);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

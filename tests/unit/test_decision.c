@@ -7,6 +7,7 @@
 
 #include "domain/decision.h"
 #include "lib/buf.h"
+#include "check_main.h"
 
 /* Path of a file in the source tree (VR_SRCDIR, else "."); caller frees. */
 static char *source_path(const char *zRel)
@@ -230,9 +231,5 @@ int main(void)
 	tcase_add_test(tc, test_hostile_input);
 	tcase_add_test(tc, test_large_input);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -11,6 +11,7 @@
 #include "domain/definition.h"
 #include "lib/buf.h"
 #include "lib/util.h"
+#include "check_main.h"
 
 /* Parse JSON written with ' for " (easier to read in C); caller frees with def_free(). */
 static Definition *parse_q(const char *zName, const char *zQuoted)
@@ -739,10 +740,5 @@ static Suite *definition_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(definition_suite());
-	int nFailed;
-	srunner_run_all(sr, CK_NORMAL);
-	nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(definition_suite());
 }

@@ -9,6 +9,7 @@
 #include "store/accounts.h"
 #include "store/definition_file.h"
 #include "store/definitions.h"
+#include "check_main.h"
 
 static const char zContent[] =
 	"{\"preamble\":\"P\",\"template\":\"[A] and [B]\",\"dimensions\":["
@@ -253,8 +254,6 @@ int main(void)
 {
 	Suite *s = suite_create("definitions_store");
 	TCase *tc = tcase_create("store");
-	SRunner *sr;
-	int nFailed;
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_create_expands_scenarios);
 	tcase_add_test(tc, test_update_and_delete);
@@ -265,9 +264,5 @@ int main(void)
 	tcase_add_test(tc, test_storage_limit);
 	tcase_add_test(tc, test_problems_text);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed == 0 ? 0 : 1;
+	return check_run(s);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "exec/ratelimit.h"
+#include "check_main.h"
 
 START_TEST(test_bucket_one_per_second_at_60_rpm)
 {
@@ -92,8 +93,6 @@ int main(void)
 {
 	Suite *s = suite_create("exec_ratelimit");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nFailed;
 	tcase_add_test(tc, test_bucket_one_per_second_at_60_rpm);
 	tcase_add_test(tc, test_bucket_capacity_is_one_second);
 	tcase_add_test(tc, test_bucket_forced_take_makes_debt);
@@ -101,9 +100,5 @@ int main(void)
 	tcase_add_test(tc, test_backoff_grows_with_jitter_and_cap);
 	tcase_add_test(tc, test_backoff_respects_retry_after);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

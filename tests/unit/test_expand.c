@@ -12,6 +12,7 @@
 #include "domain/sampling.h"
 #include "lib/buf.h"
 #include "lib/util.h"
+#include "check_main.h"
 
 /* Parse JSON written with ' for "; the test fails if it has errors. Caller frees with def_free(). */
 static Definition *parse_ok(const char *zQuoted)
@@ -440,10 +441,5 @@ static Suite *expand_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(expand_suite());
-	int nFailed;
-	srunner_run_all(sr, CK_NORMAL);
-	nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(expand_suite());
 }

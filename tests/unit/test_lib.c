@@ -13,6 +13,7 @@
 #include "lib/sha256.h"
 #include "lib/timeutil.h"
 #include "lib/util.h"
+#include "check_main.h"
 
 START_TEST(test_buf_printf_and_escape)
 {
@@ -217,8 +218,6 @@ int main(void)
 {
 	Suite *s = suite_create("lib");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nFailed;
 	tcase_add_test(tc, test_buf_printf_and_escape);
 	tcase_add_test(tc, test_sha256_vectors);
 	tcase_add_test(tc, test_parse_int64);
@@ -229,9 +228,5 @@ int main(void)
 	tcase_add_test(tc, test_log_redact_while_secrets_change);
 	tcase_add_test(tc, test_json_string_matches_jansson);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

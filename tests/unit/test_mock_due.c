@@ -4,6 +4,7 @@
 
 #include "lib/util.h"
 #include "mockllm/mock_due.h"
+#include "check_main.h"
 
 #define N 1000
 
@@ -79,14 +80,8 @@ int main(void)
 {
 	Suite *s = suite_create("mock_due");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nFailed;
 	tcase_add_test(tc, test_pops_in_due_order);
 	tcase_add_test(tc, test_remove_from_any_slot);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

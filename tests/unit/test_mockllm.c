@@ -11,6 +11,7 @@
 #include "mockllm/mock_config.h"
 #include "mockllm/mock_stats.h"
 #include "mockllm/mock_wire.h"
+#include "check_main.h"
 
 static const char zDilemma[] =
 	"Our teenager has a matter of conscience.\n\nThe ceremony is a sacred rite.\n\n"
@@ -743,10 +744,5 @@ static Suite *mockllm_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(mockllm_suite());
-	int nFailed;
-	srunner_run_all(sr, CK_NORMAL);
-	nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(mockllm_suite());
 }

@@ -8,6 +8,7 @@
 #include "lib/buf.h"
 #include "lib/util.h"
 #include "providers/models.h"
+#include "check_main.h"
 
 /* Load JSON written with ' for " (easier to read in C); returns the catalog, error text in zErr. */
 static ModelCatalog *load_quoted(const char *zQuoted, char *zErr, size_t nErr)
@@ -476,8 +477,6 @@ int main(void)
 {
 	Suite *s = suite_create("models");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nFailed;
 	tcase_add_loop_test(tc, test_validation_error, 0, (int)ARRAY_SIZE(aBad));
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_token_param_rule);
@@ -488,9 +487,5 @@ int main(void)
 	tcase_add_test(tc, test_etc_models_json);
 	tcase_add_test(tc, test_etc_models_json_port_substitution);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

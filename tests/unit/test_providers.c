@@ -8,6 +8,7 @@
 #include "lib/util.h"
 #include "providers/models.h"
 #include "providers/provider.h"
+#include "check_main.h"
 
 /* 2026-01-01T00:00:00Z in ms: the "now" of every retry-after test. */
 #define NOW_MS 1767225600000LL
@@ -730,8 +731,6 @@ int main(void)
 	TCase *tcBuild = tcase_create("build");
 	TCase *tcParse = tcase_create("parse");
 	TCase *tcMeta = tcase_create("headers");
-	SRunner *sr;
-	int nFailed;
 
 	tcase_add_checked_fixture(tcBuild, setup, teardown);
 	tcase_add_test(tcBuild, test_openai_single_turn_no_temperature);
@@ -760,9 +759,5 @@ int main(void)
 	tcase_add_test(tcMeta, test_duration_and_time_parsing);
 	suite_add_tcase(s, tcMeta);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -13,6 +13,7 @@
 #include "web/web.h"
 #include "run_fixture.h"
 #include "fixture.h"
+#include "check_main.h"
 
 static App app;
 static Config config;
@@ -470,8 +471,6 @@ int main(void)
 {
 	Suite *st = suite_create("run_pages");
 	TCase *tc = tcase_create("pages");
-	SRunner *sr;
-	int nFailed;
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_run_page_progress_and_controls);
@@ -480,9 +479,5 @@ int main(void)
 	tcase_add_test(tc, test_start_form_advisor_and_double_submit);
 	tcase_add_test(tc, test_api_start_with_json);
 	suite_add_tcase(st, tc);
-	sr = srunner_create(st);
-	srunner_run_all(sr, CK_NORMAL);
-	nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(st);
 }

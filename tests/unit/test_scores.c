@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "domain/scores.h"
+#include "check_main.h"
 
 /* Compact dump of p with sorted keys (caller frees). */
 static char *dump(const json_t *p)
@@ -196,9 +197,5 @@ int main(void)
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_ten_thousand_fast);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -12,6 +12,7 @@
 #include "store/jobs.h"
 #include "fixture.h"
 #include "run_fixture.h"
+#include "check_main.h"
 
 static char zDbPath[256];
 
@@ -341,8 +342,6 @@ int main(void)
 {
 	Suite *s = suite_create("store");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nFailed;
 	tcase_add_test(tc, test_migrate_twice_is_harmless);
 	tcase_add_test(tc, test_schema_check_names_the_command);
 	tcase_add_test(tc, test_typed_query_binds_and_returns_json);
@@ -357,9 +356,5 @@ int main(void)
 	tcase_add_test(tc, test_claims_skip_paused_runs_oldest_run_first);
 	tcase_add_test(tc, test_writer_waits_for_a_held_lock);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -10,6 +10,7 @@
 
 #include "lib/buf.h"
 #include "web/template.h"
+#include "check_main.h"
 
 /* The source tree (VR_SRCDIR, set by make check), or "." when unset. */
 static const char *src_dir(void)
@@ -451,8 +452,6 @@ int main(void)
 	Suite *s = suite_create("template");
 	TCase *tcSpec = tcase_create("spec");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nFailed;
 	tcase_add_test(tcSpec, test_spec_comments);
 	tcase_add_test(tcSpec, test_spec_delimiters);
 	tcase_add_test(tcSpec, test_spec_interpolation);
@@ -468,9 +467,5 @@ int main(void)
 	tcase_add_test(tc, test_nested_partial_indentation);
 	suite_add_tcase(s, tcSpec);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

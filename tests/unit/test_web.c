@@ -13,6 +13,7 @@
 #include "web/template.h"
 #include "web/web.h"
 #include "fixture.h"
+#include "check_main.h"
 
 START_TEST(test_url_decode)
 {
@@ -334,8 +335,6 @@ int main(void)
 	Suite *s = suite_create("web");
 	TCase *tc = tcase_create("parsing");
 	TCase *tp = tcase_create("pipeline");
-	SRunner *sr;
-	int nFailed;
 	tcase_add_test(tc, test_url_decode);
 	tcase_add_test(tc, test_cookies);
 	tcase_add_test(tc, test_request_parse);
@@ -349,9 +348,5 @@ int main(void)
 	tcase_add_test(tp, test_pipeline_login_csrf_logout);
 	tcase_add_test(tp, test_pipeline_login_throttled);
 	suite_add_tcase(s, tp);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nFailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nFailed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }
