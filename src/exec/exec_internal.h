@@ -304,6 +304,21 @@ void probe_free(Probe *p);
 void health_start(struct Loop *L, ProviderRt *pr);
 void health_on_done(struct Loop *L, Transfer *t, CURLcode cc, long httpStatus);
 
+/* schedule.c: ready queues and when jobs start (the Loop's own state; loop thread only) */
+void sched_ready_push(ProviderRt *pr, Probe *p);
+/* Give back the ready (unstarted) jobs of one run (runId -1: all) of a provider. */
+void sched_release_ready_if(struct Loop *L, ProviderRt *pr, int64_t runId);
+/* Requests a provider may have in flight at once. */
+int sched_provider_parallel(const ProviderRt *pr);
+/* Start parked and ready probes where the provider's and the global limits allow. */
+void sched_dispatch(struct Loop *L);
+/* While a provider's queue is empty, look for another connection's commit (PRAGMA data_version). */
+void sched_watch_for_work(struct Loop *L, int64_t now);
+/* Ask the database thread for jobs where slots (plus a round of prefetch) and tokens allow. */
+void sched_ask_claims(struct Loop *L, int64_t now);
+/* How long the loop may sleep, in ms. */
+int sched_poll_timeout(struct Loop *L, int64_t now);
+
 /* transfer.c: the multi handle, its epoll set (curl's sockets, signalFd and the wake eventfd) */
 int loop_events_open(struct Loop *L, int signalFd);
 /* Wait up to timeoutMs for any of them or curl's timer, and hand socket events and timeouts to curl. */

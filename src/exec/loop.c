@@ -1,4 +1,4 @@
-/* loop.c — valuerankd's event loop: curl_multi, per-provider limits, claiming, dispatch, signals, shutdown. */
+/* loop.c — valuerankd's event loop: catalogs and runs, claimed jobs in and results out, signals, start and shutdown (scheduling in schedule.c). */
 #include "exec/exec_internal.h"
 #include "exec/webhook.h"
 #include "domain/expand.h"
@@ -77,7 +77,6 @@ static ProviderRt *provider_find(struct Loop *L, const char *zId)
 	return NULL;
 }
 
-static void release_ready_if(struct Loop *L, ProviderRt *pr, int64_t runId);
 
 /*
  * Make pCat the current catalog: providers get its limits and re-read keys
@@ -115,7 +114,7 @@ static void catalog_install(struct Loop *L, ModelCatalog *pCat)
 	}
 	for (i = 0; i < L->nProv; i++)
 		if (!L->apProv[i]->pConf)
-			release_ready_if(L, L->apProv[i], -1);
+			sched_release_ready_if(L, L->apProv[i], -1);
 	catalog_unref(L->pCatRef);
 	L->pCatRef = pRef;
 }
@@ -182,55 +181,6 @@ static void run_info_unref(struct Loop *L, RunInfo *r)
 }
 
 /* ---- probes -------------------------------------------------------------- */
-
-static void ready_push(ProviderRt *pr, Probe *p)
-{
-	p->pNext = NULL;
-	if (pr->pReadyTail)
-		pr->pReadyTail->pNext = p;
-	else
-		pr->pReadyHead = p;
-	pr->pReadyTail = p;
-	pr->nReady++;
-}
-
-static Probe *ready_pop(ProviderRt *pr)
-{
-	Probe *p = pr->pReadyHead;
-	if (!p)
-		return NULL;
-	pr->pReadyHead = p->pNext;
-	if (!pr->pReadyHead)
-		pr->pReadyTail = NULL;
-	pr->nReady--;
-	p->pNext = NULL;
-	return p;
-}
-
-/* Give back the ready (unstarted) jobs of one run (runId -1: all) of a provider. */
-static void release_ready_if(struct Loop *L, ProviderRt *pr, int64_t runId)
-{
-	Probe *pKeepHead = NULL, *pKeepTail = NULL, *p;
-	int nKeep = 0;
-	while ((p = ready_pop(pr))) {
-		L->nReady--;
-		if (runId < 0 || p->runId == runId) {
-			probe_release(L, p);
-		} else {
-			p->pNext = NULL;
-			if (pKeepTail)
-				pKeepTail->pNext = p;
-			else
-				pKeepHead = p;
-			pKeepTail = p;
-			nKeep++;
-		}
-	}
-	pr->pReadyHead = pKeepHead;
-	pr->pReadyTail = pKeepTail;
-	pr->nReady = nKeep;
-	L->nReady += nKeep;
-}
 
 /* A probe for a claimed job row; NULL (job released) when its run cannot be read. */
 static Probe *probe_from_row(struct Loop *L, ProviderRt *pr, json_t *pRow)
@@ -333,150 +283,6 @@ void loop_provider_ok(struct Loop *L, ProviderRt *pr)
 	}
 }
 
-/* ---- scheduling ---------------------------------------------------------- */
-
-static int provider_parallel(const ProviderRt *pr)
-{
-	return pr->pConf && pr->pConf->maxParallel > 0 ? pr->pConf->maxParallel : 1;
-}
-
-/* Start ready probes while the provider's slots, tokens and pause and the global cap allow. */
-static void dispatch(struct Loop *L)
-{
-	int i;
-	int64_t nowEpoch = time_now_ms();
-	for (i = 0; i < L->nProv; i++) {
-		ProviderRt *pr = L->apProv[i];
-		if (pr->pausedUntilMs > nowEpoch)
-			continue;
-		while (pr->pParkedHead) {
-			Probe *p = pr->pParkedHead;
-			pr->pParkedHead = p->pNext;
-			p->pNext = NULL;
-			probe_advance(L, p);
-		}
-		while (pr->pReadyHead && L->inFlight < L->maxInFlight && pr->inFlight < provider_parallel(pr) &&
-		       bucket_available(&pr->bucket, time_mono_ms()) >= 1) {
-			Probe *p = ready_pop(pr);
-			L->nReady--;
-			p->started = 1;
-			p->startedMs = time_now_ms();
-			p->startMono = time_mono_ms();
-			p->pPrevActive = NULL;
-			p->pNextActive = L->pActive;
-			if (L->pActive)
-				L->pActive->pPrevActive = p;
-			L->pActive = p;
-			pr->inFlight++;
-			L->inFlight++;
-			probe_advance(L, p);
-		}
-	}
-}
-
-/*
- * A provider whose queue was empty is not asked again for pollMs. Meanwhile
- * the loop looks at the database's data_version every WATCH_MS (a cheap read
- * on its own connection, no lock taken); when another connection has
- * committed (a run started or resumed, jobs retried), it asks at once.
- */
-#define WATCH_MS 10
-
-static void watch_for_work(struct Loop *L, int64_t now)
-{
-	int i, waiting = 0;
-	int64_t v;
-	for (i = 0; i < L->nProv; i++)
-		if (L->apProv[i]->nextClaimMono > now)
-			waiting = 1;
-	if (!waiting || now < L->nextWatchMono || !L->dbRead)
-		return;
-	L->nextWatchMono = now + WATCH_MS;
-	v = store_data_version(L->dbRead);
-	if (v < 0 || v == L->dataVersion)
-		return;
-	L->dataVersion = v;
-	for (i = 0; i < L->nProv; i++)
-		L->apProv[i]->nextClaimMono = 0;
-}
-
-/* Jobs asked of the database thread per claim transaction. */
-#define CLAIM_CHUNK 64
-
-/* Ask the database thread for jobs where slots (plus a little prefetch) and tokens allow. */
-static void ask_claims(struct Loop *L, int64_t now)
-{
-	int globalPrefetch = L->maxInFlight > 4 ? L->maxInFlight : 4;
-	int globalHave = L->inFlight + L->nReady + L->nAsked;
-	int64_t nowEpoch = time_now_ms();
-	int i;
-	for (i = 0; i < L->nProv; i++) {
-		ProviderRt *pr = L->apProv[i];
-		int cap, prefetch, have, want, tokLimit;
-		if (!pr->pConf || now < pr->nextClaimMono || pr->pausedUntilMs > nowEpoch)
-			continue;
-		cap = provider_parallel(pr) < L->maxInFlight ? provider_parallel(pr) : L->maxInFlight;
-		/* Claims are write transactions: ask for a good handful at a time and keep
-		 * a whole round of jobs ready, so that even when every request finishes at
-		 * once (they often start together) no freed slot waits for the database. */
-		prefetch = cap > 2 ? cap : 2;
-		have = pr->inFlight + pr->nReady + pr->nClaimAsked;
-		want = cap + prefetch - have;
-		tokLimit = bucket_available(&pr->bucket, now) + 1 - pr->nReady - pr->nClaimAsked;
-		if (want > tokLimit)
-			want = tokLimit;
-		if (want > L->maxInFlight + globalPrefetch - globalHave)
-			want = L->maxInFlight + globalPrefetch - globalHave;
-		if (want <= 0)
-			continue;
-		if (have > 0 && want < (cap / 4 > 1 ? cap / 4 : 1))
-			continue;
-		/* In chunks, each claimed and answered on its own: the first jobs start sooner. */
-		while (want > 0) {
-			int n = want < CLAIM_CHUNK ? want : CLAIM_CHUNK;
-			dbshared_post_claim(&L->shared, pr->zId, n);
-			pr->nClaimAsked += n;
-			L->nAsked += n;
-			globalHave += n;
-			want -= n;
-		}
-	}
-}
-
-/* How long the loop may sleep, in ms. */
-static int poll_timeout(struct Loop *L, int64_t now)
-{
-	int64_t t = L->opt.pollMs, nowEpoch = time_now_ms();
-	int i;
-	for (i = 0; i < L->nProv; i++) {
-		ProviderRt *pr = L->apProv[i];
-		if (pr->pausedUntilMs > nowEpoch) {
-			if (pr->pausedUntilMs - nowEpoch < t)
-				t = pr->pausedUntilMs - nowEpoch;
-		} else if (pr->pReadyHead && pr->inFlight < provider_parallel(pr)) {
-			int64_t w = bucket_wait_ms(&pr->bucket, now);
-			if (w < t)
-				t = w;
-		}
-		if (pr->nextClaimMono > now) {
-			if (pr->nextClaimMono - now < t)
-				t = pr->nextClaimMono - now;
-			if (!L->draining && L->nextWatchMono > now && L->nextWatchMono - now < t)
-				t = L->nextWatchMono - now; /* watch_for_work */
-		} else if (pr->pConf && !L->draining && bucket_available(&pr->bucket, now) == 0 &&
-			 pr->inFlight + pr->nReady + pr->nClaimAsked < provider_parallel(pr) &&
-			 bucket_wait_ms(&pr->bucket, now) < t)
-			t = bucket_wait_ms(&pr->bucket, now); /* claims wait for tokens */
-	}
-	if (L->draining && t > 50)
-		t = 50;
-	if (L->opt.once && t > 100)
-		t = 100;
-	if (t < 0)
-		t = 0;
-	return (int)t;
-}
-
 /* ---- messages from the database thread ---------------------------------- */
 
 static void take_shared(struct Loop *L, int64_t now)
@@ -518,7 +324,7 @@ static void take_shared(struct Loop *L, int64_t now)
 			if (L->draining || !pr->pConf) {
 				probe_release(L, p);
 			} else {
-				ready_push(pr, p);
+				sched_ready_push(pr, p);
 				L->nReady++;
 			}
 		}
@@ -528,7 +334,7 @@ static void take_shared(struct Loop *L, int64_t now)
 	}
 	json_array_foreach(pInactive, i, pId)
 		for (j = 0; j < L->nProv; j++)
-			release_ready_if(L, L->apProv[j], json_integer_value(pId));
+			sched_release_ready_if(L, L->apProv[j], json_integer_value(pId));
 	json_array_foreach(pChecks, i, pId) {
 		ProviderRt *pr = provider_find(L, json_string_value(pId));
 		if (pr)
@@ -571,7 +377,7 @@ void loop_after_socket(struct Loop *L)
 {
 	if (read_transfers(L) == 0 || L->draining)
 		return;
-	dispatch(L);
+	sched_dispatch(L);
 	loop_send_due(L);
 }
 
@@ -613,7 +419,7 @@ static void start_drain(struct Loop *L, const char *zWhy)
 	log_event(LOG_INFO, "stopping: no new claims; finishing in-flight work", "reason=%s in_flight=%d grace_s=%d",
 		  zWhy, L->inFlight, L->opt.graceS);
 	for (i = 0; i < L->nProv; i++)
-		release_ready_if(L, L->apProv[i], -1);
+		sched_release_ready_if(L, L->apProv[i], -1);
 }
 
 /* Abort every started probe and give its job back (grace period over). */
@@ -813,9 +619,9 @@ int exec_main(const ExecOptions *o)
 			start_drain(L, "database");
 		if (!L->draining) {
 			run_health_checks(L, now);
-			dispatch(L);
-			watch_for_work(L, now);
-			ask_claims(L, now);
+			sched_dispatch(L);
+			sched_watch_for_work(L, now);
+			sched_ask_claims(L, now);
 			if (L->opt.once && L->remaining == 0 && L->inFlight == 0 && L->nReady == 0 &&
 			    L->nAsked == 0)
 				start_drain(L, "no work left (--once)");
@@ -829,7 +635,7 @@ int exec_main(const ExecOptions *o)
 			if (L->inFlight == 0 && L->nAsked == 0)
 				break;
 		}
-		wait_and_drive_curl(L, poll_timeout(L, time_mono_ms()));
+		wait_and_drive_curl(L, sched_poll_timeout(L, time_mono_ms()));
 		read_transfers(L);
 	}
 	log_release();
