@@ -8,8 +8,9 @@ mock's CPU time per job (the two share the machine's cores).
 
     VR_SRCDIR=$PWD VR_BUILDDIR=$PWD/build python3 bench/bench_executor.py [--jobs N] [--latency L] [--concurrency C ...]
 
-Use an optimised build (not --enable-asan) for meaningful numbers. valuerankd runs as a daemon, so
-the run is created paused, the daemon is started and waited for (its first heartbeat; this cold
+Use an optimised build (not --enable-asan) for meaningful numbers. valuerankd runs as a daemon with
+its default settings (--poll-ms included: a resumed run is seen through data_version), so the run
+is created paused, the daemon is started and waited for (its first heartbeat; this cold
 start is printed separately), and wall time is measured from resuming the run until the run is
 completed in the database (every transcript committed). The resume is the statement `valuerank
 run resume` runs, on a connection set up as the product's are (synchronous=NORMAL). CPU figures
@@ -74,7 +75,7 @@ def bench_one(n_jobs, latency_ms, concurrency):
         # synchronous=FULL, the resume would hold the write lock through an fsync of the WAL.
         db.execute("PRAGMA synchronous=NORMAL")
         launch = time.monotonic()
-        proc = stack.start_daemon("daemon", ["--max-in-flight", str(concurrency), "--poll-ms", "20"])
+        proc = stack.start_daemon("daemon", ["--max-in-flight", str(concurrency)])
         while db.execute("SELECT count(*) FROM workers WHERE pid = ?", (proc.pid,)).fetchone()[0] == 0:
             if proc.poll() is not None:
                 raise RuntimeError("valuerankd exited early:\n" + stack.log("daemon")[-2000:])

@@ -2,7 +2,9 @@
 #include "exec/exec_internal.h"
 #include "domain/cost.h"
 #include "domain/decision.h"
+#include "domain/expand.h"
 #include "lib/log.h"
+#include "lib/memory.h"
 #include "lib/timeutil.h"
 #include "lib/util.h"
 
@@ -65,14 +67,47 @@ void pending_outcome_free(PendingOutcome *p)
 	free(p);
 }
 
+void claimed_jobs_free(ClaimedJob *aJob, int nJob)
+{
+	int i;
+	for (i = 0; i < nJob; i++) {
+		free(aJob[i].zModelId);
+		free(aJob[i].zModelVersion);
+		free(aJob[i].zFirstPrompt);
+	}
+	free(aJob);
+}
+
 static void claim_msg_free(ClaimMsg *m)
 {
 	while (m) {
 		ClaimMsg *pNext = m->pNext;
 		free(m->zProvider);
-		json_decref(m->pJobs);
+		claimed_jobs_free(m->aJob, m->nJob);
 		free(m);
 		m = pNext;
+	}
+}
+
+/* The claimed rows as the loop takes them: no JSON left for the loop to read or free. */
+static void claimed_jobs_set(ClaimMsg *m, json_t *pRows)
+{
+	json_t *pRow;
+	size_t i;
+	m->nJob = (int)json_array_size(pRows);
+	m->aJob = m->nJob ? xcalloc((size_t)m->nJob, sizeof(ClaimedJob)) : NULL;
+	json_array_foreach(pRows, i, pRow) {
+		ClaimedJob *j = &m->aJob[i];
+		j->jobId = json_integer_value(json_object_get(pRow, "id"));
+		j->runId = json_integer_value(json_object_get(pRow, "run_id"));
+		j->scenarioId = json_integer_value(json_object_get(pRow, "scenario_id"));
+		j->sampleIndex = json_integer_value(json_object_get(pRow, "sample_index"));
+		j->attempt = json_integer_value(json_object_get(pRow, "attempts"));
+		j->maxAttempts = json_integer_value(json_object_get(pRow, "max_attempts"));
+		j->zModelId = xstrdup(json_string_value(json_object_get(pRow, "model_id")));
+		j->zModelVersion = xstrdup(json_string_value(json_object_get(pRow, "model_version")));
+		j->zFirstPrompt = scenario_full_prompt(json_string_value(json_object_get(pRow, "preamble")),
+						       json_string_value(json_object_get(pRow, "prompt")));
 	}
 }
 
@@ -87,17 +122,25 @@ static void notes_free(ProviderNote *n)
 	}
 }
 
-void dbshared_post_outcome(DbShared *s, PendingOutcome *p)
+void dbshared_post_outcomes(DbShared *s, PendingOutcome *pHead, PendingOutcome *pTail, int n, int flushSoon)
 {
-	p->pNext = NULL;
+	int nBefore;
 	pthread_mutex_lock(&s->mu);
-	if (s->pOutTail)
-		s->pOutTail->pNext = p;
-	else
-		s->pOutHead = p;
-	s->pOutTail = p;
-	s->nOut++;
-	if (s->nOut >= FLUSH_RESULTS || s->nOut == 1)
+	nBefore = s->nOut;
+	if (pHead) {
+		pTail->pNext = NULL;
+		if (s->pOutTail)
+			s->pOutTail->pNext = pHead;
+		else
+			s->pOutHead = pHead;
+		s->pOutTail = pTail;
+		s->nOut += n;
+	}
+	if (flushSoon && s->nOut > 0)
+		s->flushNow = 1;
+	/* The first result starts the batching clock; a full batch or a flush ends it. */
+	if ((nBefore == 0 && s->nOut > 0) || (nBefore < FLUSH_RESULTS && s->nOut >= FLUSH_RESULTS) ||
+	    (flushSoon && s->nOut > 0))
 		pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -115,13 +158,12 @@ void dbshared_post_claim(DbShared *s, const char *zProvider, int n)
 	pthread_mutex_unlock(&s->mu);
 }
 
-void dbshared_flush_soon(DbShared *s)
+void dbshared_set_watch(DbShared *s, int on)
 {
 	pthread_mutex_lock(&s->mu);
-	if (s->nOut > 0) {
-		s->flushNow = 1;
-		pthread_cond_broadcast(&s->cond);
-	}
+	s->watchWanted = on;
+	if (on)
+		pthread_cond_broadcast(&s->cond); /* its wait may end later than the next look */
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -277,21 +319,24 @@ static void outcome_fill(DbShared *s, PendingOutcome *p, JobOutcome *o, OutcomeR
  * empty.
  */
 #define CLAIM_ANSWER_ROWS 64
+/* At most this many asks share one transaction (one per provider is the usual most). */
+#define CLAIM_GROUP_MAX 64
 
 static void claim_and_answer(DbShared *s, ClaimMsg *pAsks)
 {
 	while (pAsks) {
 		ClaimMsg *pGroup = pAsks, *m, **pp;
+		json_t *apRows[CLAIM_GROUP_MAX];
 		size_t nRows = 0;
-		int ok = db_begin(s->db) == DB_OK;
+		int i, nGroup = 0, ok = db_begin(s->db) == DB_OK;
 		/* This transaction's asks: up to the one that brings CLAIM_ANSWER_ROWS jobs. */
 		for (m = pAsks; m; m = m->pNext) {
 			s->nBatchClaims++;
-			if (ok)
-				m->pJobs = store_jobs_claim(s->db, s->zOwner, m->zProvider, time_now_ms(),
-							    s->leaseMs, m->nAsked);
-			nRows += m->pJobs ? json_array_size(m->pJobs) : 0;
-			if (nRows >= CLAIM_ANSWER_ROWS || !m->pNext)
+			apRows[nGroup] = ok ? store_jobs_claim(s->db, s->zOwner, m->zProvider, time_now_ms(),
+							       s->leaseMs, m->nAsked)
+					    : NULL;
+			nRows += json_array_size(apRows[nGroup++]);
+			if (nRows >= CLAIM_ANSWER_ROWS || nGroup == CLAIM_GROUP_MAX || !m->pNext)
 				break;
 		}
 		pAsks = m->pNext;
@@ -301,12 +346,14 @@ static void claim_and_answer(DbShared *s, ClaimMsg *pAsks)
 			db_rollback(s->db);
 			ok = 0;
 		}
-		if (!ok) {
+		if (!ok)
 			log_event(LOG_WARN, "cannot claim jobs; will ask again", "error=\"%s\"", db_errmsg(s->db));
-			for (m = pGroup; m; m = m->pNext) {
-				json_decref(m->pJobs);
-				m->pJobs = NULL;
-			}
+		for (i = 0, m = pGroup; m; m = m->pNext, i++) {
+			if (ok)
+				claimed_jobs_set(m, apRows[i]);
+			if (m->nJob == 0)
+				s->nEmptyClaims++;
+			json_decref(apRows[i]);
 		}
 		pthread_mutex_lock(&s->mu);
 		for (pp = &s->pReply; *pp; pp = &(*pp)->pNext) {
@@ -398,8 +445,16 @@ static void write_notes(DbShared *s, ProviderNote *n)
 
 /* Deadlines of the periodic tasks, in monotonic ms. */
 typedef struct Periodic {
-	int64_t extend, requeue, inactive, checks, heartbeat, remaining;
+	int64_t extend, requeue, inactive, checks, heartbeat, remaining, watch;
+	int64_t dataVersion; /* PRAGMA data_version when last looked at */
 } Periodic;
+
+/*
+ * While the loop has a provider with an empty queue, look at data_version
+ * every WATCH_MS (a read of the shared WAL index, no lock): it moves only
+ * when another connection commits.
+ */
+#define WATCH_MS 10
 
 static void heartbeat(DbShared *s)
 {
@@ -424,6 +479,7 @@ static void run_periodic(DbShared *s, Periodic *t, int64_t now)
 	int64_t requeueEvery = s->leaseMs / 2 < 1000 ? (s->leaseMs / 2 > 50 ? s->leaseMs / 2 : 50) : 1000;
 	json_t *pInactive = NULL, *pChecks = NULL;
 	int64_t remaining = -2;
+	int external = 0;
 	if (now >= t->extend) {
 		if (store_jobs_extend_leases(s->db, s->zOwner, time_now_ms() + s->leaseMs) != DB_OK)
 			log_event(LOG_WARN, "cannot extend leases", "error=\"%s\"", db_errmsg(s->db));
@@ -461,8 +517,24 @@ static void run_periodic(DbShared *s, Periodic *t, int64_t now)
 		remaining = store_jobs_remaining(s->db);
 		t->remaining = now + REMAINING_CHECK_MS;
 	}
-	if (pInactive || pChecks || remaining != -2) {
+	if (now >= t->watch) {
+		int wanted;
 		pthread_mutex_lock(&s->mu);
+		wanted = s->watchWanted;
+		pthread_mutex_unlock(&s->mu);
+		if (wanted) {
+			int64_t v = store_data_version(s->db);
+			if (v >= 0 && v != t->dataVersion) {
+				t->dataVersion = v;
+				external = 1;
+			}
+			t->watch = now + WATCH_MS;
+		}
+	}
+	if (pInactive || pChecks || remaining != -2 || external) {
+		pthread_mutex_lock(&s->mu);
+		if (external)
+			s->nExternal++;
 		if (pInactive) {
 			json_decref(s->pInactiveRuns);
 			s->pInactiveRuns = pInactive;
@@ -478,9 +550,11 @@ static void run_periodic(DbShared *s, Periodic *t, int64_t now)
 	}
 }
 
-static int64_t next_deadline(const Periodic *t)
+/* When the next periodic task is due (mutex held: watchWanted is shared). */
+static int64_t next_deadline(const DbShared *s, const Periodic *t)
 {
 	int64_t d = t->extend;
+	if (s->watchWanted && t->watch < d) d = t->watch;
 	if (t->requeue < d) d = t->requeue;
 	if (t->inactive < d) d = t->inactive;
 	if (t->checks < d) d = t->checks;
@@ -508,11 +582,13 @@ static void wait_until(DbShared *s, int64_t untilMs)
 static void *dbthread_main(void *pArg)
 {
 	DbShared *s = pArg;
-	Periodic t = {0, 0, 0, 0, 0, 0};
+	Periodic t = {0, 0, 0, 0, 0, 0, 0, -1};
 	int64_t oldestMs = 0, retryAtMs = 0;
 	int stopFailures = 0, giveUp = 0;
+	/* Commits made before this point are the loop's first claims' business, not news. */
+	t.dataVersion = store_data_version(s->db);
 	/* The write connection's page cache (up to 32 MiB) fills from this thread's heap. */
-	exec_memory_reserve(MEMORY_RESERVE_DB);
+	memory_reserve(MEMORY_RESERVE_DB);
 	/* A batch's "job attempt" lines go out in one write, before the thread waits again. */
 	log_hold();
 	for (;;) {
@@ -524,7 +600,7 @@ static void *dbthread_main(void *pArg)
 		log_flush();
 		pthread_mutex_lock(&s->mu);
 		for (;;) {
-			int64_t until = next_deadline(&t);
+			int64_t until = next_deadline(s, &t);
 			if (s->once && t.remaining < until)
 				until = t.remaining;
 			now = time_mono_ms();
@@ -614,8 +690,9 @@ static void *dbthread_main(void *pArg)
 	}
 	heartbeat(s);
 	log_release();
-	log_event(LOG_INFO, "database thread stopped", "transactions=%lld results=%lld claims=%lld",
-		  (long long)s->nBatch, (long long)s->nBatchResults, (long long)s->nBatchClaims);
+	log_event(LOG_INFO, "database thread stopped", "transactions=%lld results=%lld claims=%lld empty_claims=%lld",
+		  (long long)s->nBatch, (long long)s->nBatchResults, (long long)s->nBatchClaims,
+		  (long long)s->nEmptyClaims);
 	if (store_worker_stopped(s->db, s->zWorkerId) != DB_OK)
 		log_event(LOG_WARN, "cannot mark the worker stopped", "error=\"%s\"", db_errmsg(s->db));
 	return NULL;

@@ -159,12 +159,22 @@ typedef struct PendingOutcome {
 } PendingOutcome;
 
 /* A request for jobs, and its answer. */
+/* A claimed job as the loop needs it, read out of its row on the database thread. */
+typedef struct ClaimedJob {
+	int64_t jobId, runId, scenarioId, sampleIndex, attempt, maxAttempts;
+	char *zModelId, *zModelVersion;
+	char *zFirstPrompt;        /* preamble and prompt, as scenario_full_prompt() joins them */
+} ClaimedJob;
+
 typedef struct ClaimMsg {
 	struct ClaimMsg *pNext;
 	char *zProvider;
 	int nAsked;
-	json_t *pJobs;             /* the answer; NULL on a database error */
+	ClaimedJob *aJob;          /* the answer (nJob of them; none on a database error) */
+	int nJob;
 } ClaimMsg;
+
+void claimed_jobs_free(ClaimedJob *aJob, int nJob);
 
 /* A provider_status change to write. */
 typedef enum NoteKind { NOTE_RATE_LIMIT, NOTE_HEALTH, NOTE_CONFIGURED } NoteKind;
@@ -206,8 +216,11 @@ typedef struct DbShared {
 	int stop;                  /* loop finished: flush and exit */
 	int flushNow;              /* nothing is in flight: write waiting results without waiting to batch */
 	int fatal;                 /* the database thread gave up */
+	int watchWanted;           /* a provider's queue was empty: look for other connections' commits */
+	int64_t nExternal;         /* commits by other connections seen so far (database thread) */
 	int64_t inFlight, nDone, nFailed; /* for heartbeats */
 	int64_t nBatch, nBatchResults, nBatchClaims; /* database thread statistics (its own) */
+	int64_t nEmptyClaims;      /* asks that found no job */
 	int64_t nDeferredRetry, nDeferredFailed; /* deferred answers that did not parse (counted done by the loop) */
 	uint64_t rng;              /* the database thread's own, for their backoff */
 } DbShared;
@@ -252,8 +265,12 @@ struct Loop {
 	int nEasy;
 	uint64_t rng;
 	int64_t remaining;
-	int64_t dataVersion;      /* last PRAGMA data_version seen on dbRead */
-	int64_t nextWatchMono;    /* when to look at it again while a provider's queue is empty */
+	PendingOutcome *pHeldHead, *pHeldTail; /* outcomes not yet handed over (loop_hand_over) */
+	int nHeld;
+	int flushSoon;            /* nothing in flight: the database thread should not wait to batch */
+	int watchWanted;          /* what the database thread was last told (shared.watchWanted) */
+	int64_t nExternalSeen;    /* shared.nExternal when the empty queues were last asked again */
+	int64_t nExternal;        /* shared.nExternal as of the last take_shared */
 	char zWorkerId[128];
 	char zOwner[160];
 	int64_t nDone, nFailed;
@@ -261,11 +278,7 @@ struct Loop {
 };
 
 
-/* memory.c */
-/* Process-wide malloc settings (no trimming); call once before any thread starts. */
-void exec_memory_setup(void);
-/* Make nBytes of the calling thread's heap resident and free for reuse. */
-void exec_memory_reserve(size_t nBytes);
+/* Heap made resident up front (lib/memory.h) by the loop and the database thread. */
 #define MEMORY_RESERVE_LOOP (32u * 1024u * 1024u)
 #define MEMORY_RESERVE_DB (40u * 1024u * 1024u)
 
@@ -273,10 +286,11 @@ void exec_memory_reserve(size_t nBytes);
 int dbthread_start(DbShared *s);
 /* Ask the database thread to flush everything and stop; waits for it. */
 void dbthread_stop(DbShared *s);
-void dbshared_post_outcome(DbShared *s, PendingOutcome *p);
+/* Hand over outcomes (a list of n, pHead to pTail); flushSoon: nothing is in flight any more. */
+void dbshared_post_outcomes(DbShared *s, PendingOutcome *pHead, PendingOutcome *pTail, int n, int flushSoon);
+/* Start (on) or stop watching for other connections' commits; each one seen wakes the loop. */
+void dbshared_set_watch(DbShared *s, int on);
 void dbshared_post_claim(DbShared *s, const char *zProvider, int n);
-/* Nothing is in flight any more: write the waiting results now rather than after FLUSH_MS. */
-void dbshared_flush_soon(DbShared *s);
 void dbshared_post_note(DbShared *s, ProviderNote *p);
 /* Queue a provider_status change (copies the strings). */
 void dbshared_note(DbShared *s, NoteKind kind, const char *zProvider, const char *zText, int connected,
@@ -312,7 +326,7 @@ void sched_release_ready_if(struct Loop *L, ProviderRt *pr, int64_t runId);
 int sched_provider_parallel(const ProviderRt *pr);
 /* Start parked and ready probes where the provider's and the global limits allow. */
 void sched_dispatch(struct Loop *L);
-/* While a provider's queue is empty, look for another connection's commit (PRAGMA data_version). */
+/* While a provider's queue is empty, have the database thread watch for other connections' commits. */
 void sched_watch_for_work(struct Loop *L, int64_t now);
 /* Ask the database thread for jobs where slots (plus a round of prefetch) and tokens allow. */
 void sched_ask_claims(struct Loop *L, int64_t now);
@@ -337,6 +351,12 @@ void loop_transfer_free(struct Loop *L, Transfer *t);
 void loop_park(struct Loop *L, Probe *p);
 /* The provider answered 429: pause it for retryAfterMs (or a growing default). */
 void loop_provider_rate_limited(struct Loop *L, ProviderRt *pr, int64_t retryAfterMs);
+/*
+ * An outcome for the database thread. The loop holds them and hands them over
+ * together (loop_hand_over) before it next waits: one lock, not one per job.
+ */
+void loop_post_outcome(struct Loop *L, PendingOutcome *o);
+void loop_hand_over(struct Loop *L);
 /* The provider answered: clear a shown rate limit that has passed. */
 void loop_provider_ok(struct Loop *L, ProviderRt *pr);
 /* The probe finished with this outcome (already posted): free it and its slot. */

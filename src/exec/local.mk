@@ -6,7 +6,6 @@ libvaluerank_a_SOURCES += \
 	src/exec/probe.c \
 	src/exec/health.c \
 	src/exec/transfer.c \
-	src/exec/memory.c \
 	src/exec/schedule.c \
 	src/exec/loop.c
 

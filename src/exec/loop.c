@@ -4,6 +4,7 @@
 #include "domain/expand.h"
 #include "lib/config.h"
 #include "lib/log.h"
+#include "lib/memory.h"
 #include "lib/timeutil.h"
 #include "lib/util.h"
 
@@ -31,6 +32,27 @@ static void on_signal(int sig)
 		/* nothing to do: the pipe is full, a wake-up is already pending */
 	}
 	errno = saved;
+}
+
+void loop_post_outcome(struct Loop *L, PendingOutcome *o)
+{
+	o->pNext = NULL;
+	if (L->pHeldTail)
+		L->pHeldTail->pNext = o;
+	else
+		L->pHeldHead = o;
+	L->pHeldTail = o;
+	L->nHeld++;
+}
+
+void loop_hand_over(struct Loop *L)
+{
+	if (!L->pHeldHead && !L->flushSoon)
+		return;
+	dbshared_post_outcomes(&L->shared, L->pHeldHead, L->pHeldTail, L->nHeld, L->flushSoon);
+	L->pHeldHead = L->pHeldTail = NULL;
+	L->nHeld = 0;
+	L->flushSoon = 0;
 }
 
 DbShared *loop_shared(struct Loop *L)
@@ -182,21 +204,21 @@ static void run_info_unref(struct Loop *L, RunInfo *r)
 
 /* ---- probes -------------------------------------------------------------- */
 
-/* A probe for a claimed job row; NULL (job released) when its run cannot be read. */
-static Probe *probe_from_row(struct Loop *L, ProviderRt *pr, json_t *pRow)
+/* A probe for a claimed job, taking its strings; NULL (job released) when its run cannot be read. */
+static Probe *probe_from_claim(struct Loop *L, ProviderRt *pr, ClaimedJob *j)
 {
 	Probe *p = xcalloc(1, sizeof(*p));
-	p->jobId = json_integer_value(json_object_get(pRow, "id"));
-	p->runId = json_integer_value(json_object_get(pRow, "run_id"));
-	p->scenarioId = json_integer_value(json_object_get(pRow, "scenario_id"));
-	p->sampleIndex = json_integer_value(json_object_get(pRow, "sample_index"));
-	p->attempt = json_integer_value(json_object_get(pRow, "attempts"));
-	p->maxAttempts = json_integer_value(json_object_get(pRow, "max_attempts"));
+	p->jobId = j->jobId;
+	p->runId = j->runId;
+	p->scenarioId = j->scenarioId;
+	p->sampleIndex = j->sampleIndex;
+	p->attempt = j->attempt;
+	p->maxAttempts = j->maxAttempts;
 	p->zProvider = xstrdup(pr->zId);
-	p->zModelId = xstrdup(json_string_value(json_object_get(pRow, "model_id")));
-	p->zModelVersion = xstrdup(json_string_value(json_object_get(pRow, "model_version")));
-	p->zFirstPrompt = scenario_full_prompt(json_string_value(json_object_get(pRow, "preamble")),
-					       json_string_value(json_object_get(pRow, "prompt")));
+	p->zModelId = j->zModelId;
+	p->zModelVersion = j->zModelVersion;
+	p->zFirstPrompt = j->zFirstPrompt;
+	j->zModelId = j->zModelVersion = j->zFirstPrompt = NULL;
 	p->pProv = pr;
 	p->pCatRef = L->pCatRef;
 	L->pCatRef->nRef++;
@@ -226,7 +248,7 @@ void loop_probe_finished(struct Loop *L, Probe *p, JobOutcomeKind kind)
 			p->pNextActive->pPrevActive = p->pPrevActive;
 		p->pProv->inFlight--;
 		if (--L->inFlight == 0)
-			dbshared_flush_soon(&L->shared); /* no more results are coming soon */
+			L->flushSoon = 1; /* no more results are coming soon */
 	}
 	if (p->pXfer) {
 		loop_transfer_free(L, p->pXfer);
@@ -299,26 +321,26 @@ static void take_shared(struct Loop *L, int64_t now)
 	pChecks = L->shared.pCheckRequests;
 	L->shared.pCheckRequests = NULL;
 	L->remaining = L->shared.remaining;
+	L->nExternal = L->shared.nExternal;
 	L->shared.inFlight = L->inFlight;
 	L->shared.nDone = L->nDone;
 	L->shared.nFailed = L->nFailed;
 	pthread_mutex_unlock(&L->shared.mu);
 	while ((m = pReplies)) {
 		ProviderRt *pr = provider_find(L, m->zProvider);
-		json_t *pRow;
-		size_t nGot = m->pJobs ? json_array_size(m->pJobs) : 0;
+		int k;
 		pReplies = m->pNext;
 		if (pr) {
 			pr->nClaimAsked -= m->nAsked;
-			if ((int)nGot < m->nAsked)
+			if (m->nJob < m->nAsked)
 				pr->nextClaimMono = now + L->opt.pollMs;
 		}
 		L->nAsked -= m->nAsked;
-		json_array_foreach(m->pJobs, i, pRow) {
+		for (k = 0; k < m->nJob; k++) {
 			Probe *p;
 			if (!pr)
 				break;
-			p = probe_from_row(L, pr, pRow);
+			p = probe_from_claim(L, pr, &m->aJob[k]);
 			if (!p)
 				continue;
 			if (L->draining || !pr->pConf) {
@@ -329,7 +351,7 @@ static void take_shared(struct Loop *L, int64_t now)
 			}
 		}
 		free(m->zProvider);
-		json_decref(m->pJobs);
+		claimed_jobs_free(m->aJob, m->nJob);
 		free(m);
 	}
 	json_array_foreach(pInactive, i, pId)
@@ -589,7 +611,7 @@ int exec_main(const ExecOptions *o)
 {
 	struct Loop *L = xcalloc(1, sizeof(*L));
 	int rc = 0, webhookStarted = 0;
-	exec_memory_setup();
+	memory_keep_freed();
 	if (install_signals() != 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		log_event(LOG_ERROR, "cannot initialise signals or libcurl", NULL);
 		free(L);
@@ -608,7 +630,7 @@ int exec_main(const ExecOptions *o)
 	log_event(LOG_INFO, "valuerankd started", "worker=%s owner=%s max_in_flight=%d lease_ms=%lld version=%s",
 		  L->zWorkerId, L->zOwner, L->maxInFlight, (long long)o->leaseMs, PACKAGE_VERSION);
 	/* Transfers, easy handles and response trees of the first burst (see memory.c). */
-	exec_memory_reserve(MEMORY_RESERVE_LOOP);
+	memory_reserve(MEMORY_RESERVE_LOOP);
 	log_hold();
 	for (;;) {
 		int64_t now = time_mono_ms();
@@ -647,6 +669,7 @@ int exec_main(const ExecOptions *o)
 			L->apProv[i]->pHealthXfer = NULL;
 		}
 	}
+	loop_hand_over(L);
 	pthread_mutex_lock(&L->shared.mu);
 	L->shared.inFlight = 0;
 	L->shared.nDone = L->nDone;

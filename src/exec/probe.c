@@ -92,7 +92,7 @@ static void finish_error(struct Loop *L, Probe *p, ErrClass err, int httpStatus,
 	o->httpStatus = httpStatus;
 	o->zMessage = zMessage && *zMessage ? xstrdup(zMessage) : NULL;
 	outcome_set_error(o, err, p->maxAttempts, loop_backoff_base_ms(L), retryAfterMs, loop_rng(L));
-	dbshared_post_outcome(loop_shared(L), o);
+	loop_post_outcome(L, o);
 	loop_probe_finished(L, p, o->kind);
 }
 
@@ -150,7 +150,7 @@ static void finish_done(struct Loop *L, Probe *p)
 	o->cacheHit = p->nCacheHit == p->nTurn;
 	outcome_take_cache(o, p);
 	log_job_attempt(o, o->cacheHit ? "done_cached" : "done");
-	dbshared_post_outcome(loop_shared(L), o);
+	loop_post_outcome(L, o);
 	loop_probe_finished(L, p, JOB_OUTCOME_DONE);
 }
 
@@ -193,7 +193,7 @@ static void finish_deferred(struct Loop *L, Probe *p, Transfer *t, int httpStatu
 		o->zTurns = buf_detach(&p->turns);
 	if (p->turn > 0)
 		o->zDecisionResponse = xstrdup(p->azAnswer[0] ? p->azAnswer[0] : "");
-	dbshared_post_outcome(loop_shared(L), o);
+	loop_post_outcome(L, o);
 	loop_probe_finished(L, p, JOB_OUTCOME_DONE);
 }
 
@@ -208,7 +208,7 @@ void probe_release(struct Loop *L, Probe *p)
 	o->jobId = p->jobId;
 	o->runId = p->runId;
 	o->attempt = p->attempt;
-	dbshared_post_outcome(loop_shared(L), o);
+	loop_post_outcome(L, o);
 	loop_probe_finished(L, p, JOB_OUTCOME_RELEASE);
 }
 

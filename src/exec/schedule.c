@@ -92,26 +92,26 @@ void sched_dispatch(struct Loop *L)
 
 /*
  * A provider whose queue was empty is not asked again for pollMs. Meanwhile
- * the loop looks at the database's data_version every WATCH_MS (a cheap read
- * on its own connection, no lock taken); when another connection has
- * committed (a run started or resumed, jobs retried), it asks at once.
+ * the database thread watches PRAGMA data_version on its own connection
+ * (dbthread.c), which moves only when another connection commits: a run
+ * started or resumed by the web app or the CLI, or another executor's work.
+ * This daemon's own commits, a steady stream during a run, do not count, so
+ * an idle provider is not asked again after every batch of results. When the
+ * database thread has seen such a commit, every empty queue is asked at once.
  */
-#define WATCH_MS 10
-
 void sched_watch_for_work(struct Loop *L, int64_t now)
 {
 	int i, waiting = 0;
-	int64_t v;
 	for (i = 0; i < L->nProv; i++)
 		if (L->apProv[i]->nextClaimMono > now)
 			waiting = 1;
-	if (!waiting || now < L->nextWatchMono || !L->dbRead)
+	if (waiting != L->watchWanted) {
+		L->watchWanted = waiting;
+		dbshared_set_watch(&L->shared, waiting);
+	}
+	if (L->nExternal == L->nExternalSeen)
 		return;
-	L->nextWatchMono = now + WATCH_MS;
-	v = store_data_version(L->dbRead);
-	if (v < 0 || v == L->dataVersion)
-		return;
-	L->dataVersion = v;
+	L->nExternalSeen = L->nExternal;
 	for (i = 0; i < L->nProv; i++)
 		L->apProv[i]->nextClaimMono = 0;
 }
@@ -177,8 +177,6 @@ int sched_poll_timeout(struct Loop *L, int64_t now)
 		if (pr->nextClaimMono > now) {
 			if (pr->nextClaimMono - now < t)
 				t = pr->nextClaimMono - now;
-			if (!L->draining && L->nextWatchMono > now && L->nextWatchMono - now < t)
-				t = L->nextWatchMono - now; /* watch_for_work */
 		} else if (pr->pConf && !L->draining && bucket_available(&pr->bucket, now) == 0 &&
 			 pr->inFlight + pr->nReady + pr->nClaimAsked < sched_provider_parallel(pr) &&
 			 bucket_wait_ms(&pr->bucket, now) < t)

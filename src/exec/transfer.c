@@ -178,13 +178,16 @@ void wait_and_drive_curl(struct Loop *L, int timeoutMs)
 	now = time_mono_ms();
 	if (L->curlTimerDue >= 0 && L->curlTimerDue - now < timeoutMs)
 		timeoutMs = L->curlTimerDue <= now ? 0 : (int)(L->curlTimerDue - now);
-	log_flush(); /* this iteration's lines, in one write, before sleeping */
+	loop_hand_over(L); /* this iteration's outcomes, under one lock */
+	log_flush();       /* and its lines, in one write, before sleeping */
 	n = epoll_wait(L->epollFd, aEv, (int)ARRAY_SIZE(aEv), timeoutMs < 0 ? 0 : timeoutMs);
 	for (i = 0; i < n; i++) {
 		int fd = aEv[i].data.fd, flags = 0;
 		if (fd == L->shared.wakeFd) {
 			uint64_t v;
-			while (read(fd, &v, sizeof(v)) > 0) {
+			/* One read takes an eventfd's whole count. */
+			if (read(fd, &v, sizeof(v)) < 0) {
+				/* EAGAIN: already taken */
 			}
 			continue;
 		}

@@ -1,5 +1,6 @@
 /* main.c — valuerank-mockllm: command line, loopback check, signals; serves until SIGINT/SIGTERM. */
 #include "lib/log.h"
+#include "lib/memory.h"
 #include "lib/util.h"
 #include "mockllm/mock_answer.h"
 #include "mockllm/mock_config.h"
@@ -133,6 +134,7 @@ int main(int argc, char **argv)
 	sigset_t stopSignals;
 
 	log_setup("mockllm", LOG_INFO);
+	memory_keep_freed(); /* before the server thread starts */
 	mock_config_defaults(&config);
 	mock_models_init(&models);
 	while ((opt = getopt_long(argc, argv, "", aOption, &optIndex)) != -1) {

@@ -7,6 +7,7 @@ Run with:
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -268,6 +269,37 @@ class TestConnections(ExecutorTestCase):
         wait_run_done(s, run2, timeout=60)
         self.assert_exactly_once(run2)
         self.assertEqual(s.query("SELECT count(*) AS n FROM job_attempts WHERE error_class IS NOT NULL")[0]["n"], 0)
+        self.assert_clean_logs()
+
+
+class TestWatchForWork(ExecutorTestCase):
+    mock_extra = ("--latency-ms", "20")
+
+    def test_new_run_seen_at_once_and_idle_providers_not_asked_again(self):
+        """With --poll-ms at a minute, only the watch for other connections' commits can start a new
+        run soon. The daemon's own commits (every batch of results) are not news: the nine providers
+        without work are asked again when the CLI starts the run, not after every batch."""
+        s = self.stack
+        def_id = make_definition(s, 1000)
+        p = s.start_daemon("daemon", ["--poll-ms", "60000"])
+        wait_for(lambda: s.query("SELECT count(*) AS n FROM workers")[0]["n"] > 0, timeout=20,
+                 what="the first heartbeat")
+        time.sleep(0.5)  # every provider's first ask has come back empty: all wait for news
+        run_id = start_run(s, def_id, "mock:mock-a")
+        t0 = time.monotonic()
+        wait_for(lambda: s.query("SELECT count(*) AS n FROM jobs WHERE attempts > 0")[0]["n"] > 0,
+                 timeout=30, interval=0.01, what="the first claim")
+        self.assertLess(time.monotonic() - t0, 2.0, "a new run waits for --poll-ms")
+        wait_run_done(s, run_id, timeout=60)
+        self.assert_exactly_once(run_id)
+        os.killpg(p.pid, signal.SIGTERM)
+        self.assertEqual(p.wait(timeout=20), 0)
+        m = re.search(r"database thread stopped.* claims=(\d+) empty_claims=(\d+)", s.log("daemon"))
+        self.assertIsNotNone(m, s.log("daemon")[-2000:])
+        providers = len(json.load(open(s.models_path))["providers"])
+        # Once at start-up and once or twice per commit of the CLI's, per provider (30 measured).
+        # Counting the daemon's own commits as news asked again after every batch: 573 measured.
+        self.assertLess(int(m.group(2)), 8 * providers, m.group(0))
         self.assert_clean_logs()
 
 
