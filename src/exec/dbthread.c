@@ -158,6 +158,16 @@ void dbshared_post_claim(DbShared *s, const char *zProvider, int n)
 	pthread_mutex_unlock(&s->mu);
 }
 
+void dbshared_look_now(DbShared *s)
+{
+	pthread_mutex_lock(&s->mu);
+	if (s->watchWanted && !s->lookNow) {
+		s->lookNow = 1;
+		pthread_cond_broadcast(&s->cond);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
 void dbshared_set_watch(DbShared *s, int on)
 {
 	pthread_mutex_lock(&s->mu);
@@ -322,10 +332,39 @@ static void outcome_fill(DbShared *s, PendingOutcome *p, JobOutcome *o, OutcomeR
 /* At most this many asks share one transaction (one per provider is the usual most). */
 #define CLAIM_GROUP_MAX 64
 
+/* Hand answered asks (a list) to the loop. */
+static void answer_asks(DbShared *s, ClaimMsg *pAnswered)
+{
+	ClaimMsg **pp;
+	pthread_mutex_lock(&s->mu);
+	for (pp = &s->pReply; *pp; pp = &(*pp)->pNext) {
+	}
+	*pp = pAnswered;
+	pthread_mutex_unlock(&s->mu);
+	dbshared_wake(s);
+}
+
 static void claim_and_answer(DbShared *s, ClaimMsg *pAsks)
 {
+	ClaimMsg *pNone = NULL, **ppNone = &pNone, **pp = &pAsks;
+	/* Asks that a read shows cannot find a job are answered without a write transaction. */
+	while (*pp) {
+		ClaimMsg *m = *pp;
+		if (store_jobs_claimable(s->db, m->zProvider, time_now_ms()) == 0) {
+			*pp = m->pNext;
+			m->pNext = NULL;
+			*ppNone = m;
+			ppNone = &m->pNext;
+			s->nBatchClaims++;
+			s->nEmptyClaims++;
+		} else {
+			pp = &m->pNext;
+		}
+	}
+	if (pNone)
+		answer_asks(s, pNone);
 	while (pAsks) {
-		ClaimMsg *pGroup = pAsks, *m, **pp;
+		ClaimMsg *pGroup = pAsks, *m;
 		json_t *apRows[CLAIM_GROUP_MAX];
 		size_t nRows = 0;
 		int i, nGroup = 0, ok = db_begin(s->db) == DB_OK;
@@ -355,12 +394,7 @@ static void claim_and_answer(DbShared *s, ClaimMsg *pAsks)
 				s->nEmptyClaims++;
 			json_decref(apRows[i]);
 		}
-		pthread_mutex_lock(&s->mu);
-		for (pp = &s->pReply; *pp; pp = &(*pp)->pNext) {
-		}
-		*pp = pGroup;
-		pthread_mutex_unlock(&s->mu);
-		dbshared_wake(s);
+		answer_asks(s, pGroup);
 	}
 }
 
@@ -426,8 +460,10 @@ out:
 }
 
 /* provider_status changes, each its own small statement. */
+/* The notes waiting, in one transaction (ten providers' start-up notes are one write, not ten). */
 static void write_notes(DbShared *s, ProviderNote *n)
 {
+	int inTx = n && n->pNext && db_begin(s->db) == DB_OK;
 	for (; n; n = n->pNext) {
 		DbRc rc;
 		if (n->kind == NOTE_HEALTH)
@@ -441,20 +477,30 @@ static void write_notes(DbShared *s, ProviderNote *n)
 			log_event(LOG_WARN, "cannot write provider status", "provider=%s error=\"%s\"",
 				  n->zProvider, db_errmsg(s->db));
 	}
+	if (inTx && db_commit(s->db) != DB_OK) {
+		log_event(LOG_WARN, "cannot write provider status", "error=\"%s\"", db_errmsg(s->db));
+		db_rollback(s->db);
+	}
 }
 
 /* Deadlines of the periodic tasks, in monotonic ms. */
 typedef struct Periodic {
 	int64_t extend, requeue, inactive, checks, heartbeat, remaining, watch;
+	int64_t relook;      /* look at data_version once more at this time; 0 for no */
 	int64_t dataVersion; /* PRAGMA data_version when last looked at */
 } Periodic;
 
 /*
- * While the loop has a provider with an empty queue, look at data_version
- * every WATCH_MS (a read of the shared WAL index, no lock): it moves only
- * when another connection commits.
+ * While the loop has a provider with an empty queue, look at data_version (a
+ * read of the shared WAL index, no lock): it moves only when another
+ * connection commits. The loop says when the log was written (walwatch.c);
+ * without that, look every WATCH_MS. A commit writes the log just before it
+ * shows in the WAL index, so a look that finds nothing new is made once more
+ * WATCH_RELOOK_MS later; and every WATCH_SAFETY_MS in any case.
  */
 #define WATCH_MS 10
+#define WATCH_RELOOK_MS 2
+#define WATCH_SAFETY_MS 500
 
 static void heartbeat(DbShared *s)
 {
@@ -517,18 +563,21 @@ static void run_periodic(DbShared *s, Periodic *t, int64_t now)
 		remaining = store_jobs_remaining(s->db);
 		t->remaining = now + REMAINING_CHECK_MS;
 	}
-	if (now >= t->watch) {
-		int wanted;
+	{
+		int wanted, look;
 		pthread_mutex_lock(&s->mu);
 		wanted = s->watchWanted;
+		look = s->lookNow;
+		s->lookNow = 0;
 		pthread_mutex_unlock(&s->mu);
-		if (wanted) {
+		if (wanted && (look || now >= t->watch || (t->relook && now >= t->relook))) {
 			int64_t v = store_data_version(s->db);
 			if (v >= 0 && v != t->dataVersion) {
 				t->dataVersion = v;
 				external = 1;
 			}
-			t->watch = now + WATCH_MS;
+			t->relook = look && !external ? now + WATCH_RELOOK_MS : 0;
+			t->watch = now + (s->walWatched ? WATCH_SAFETY_MS : WATCH_MS);
 		}
 	}
 	if (pInactive || pChecks || remaining != -2 || external) {
@@ -554,7 +603,11 @@ static void run_periodic(DbShared *s, Periodic *t, int64_t now)
 static int64_t next_deadline(const DbShared *s, const Periodic *t)
 {
 	int64_t d = t->extend;
-	if (s->watchWanted && t->watch < d) d = t->watch;
+	if (s->watchWanted) {
+		if (s->lookNow) d = 0;
+		if (t->watch < d) d = t->watch;
+		if (t->relook && t->relook < d) d = t->relook;
+	}
 	if (t->requeue < d) d = t->requeue;
 	if (t->inactive < d) d = t->inactive;
 	if (t->checks < d) d = t->checks;
@@ -582,7 +635,7 @@ static void wait_until(DbShared *s, int64_t untilMs)
 static void *dbthread_main(void *pArg)
 {
 	DbShared *s = pArg;
-	Periodic t = {0, 0, 0, 0, 0, 0, 0, -1};
+	Periodic t = {0, 0, 0, 0, 0, 0, 0, 0, -1};
 	int64_t oldestMs = 0, retryAtMs = 0;
 	int stopFailures = 0, giveUp = 0;
 	/* Commits made before this point are the loop's first claims' business, not news. */
@@ -690,9 +743,10 @@ static void *dbthread_main(void *pArg)
 	}
 	heartbeat(s);
 	log_release();
-	log_event(LOG_INFO, "database thread stopped", "transactions=%lld results=%lld claims=%lld empty_claims=%lld",
+	log_event(LOG_INFO, "database thread stopped",
+		  "transactions=%lld results=%lld claims=%lld empty_claims=%lld write_transactions=%lld",
 		  (long long)s->nBatch, (long long)s->nBatchResults, (long long)s->nBatchClaims,
-		  (long long)s->nEmptyClaims);
+		  (long long)s->nEmptyClaims, (long long)db_write_transactions(s->db));
 	if (store_worker_stopped(s->db, s->zWorkerId) != DB_OK)
 		log_event(LOG_WARN, "cannot mark the worker stopped", "error=\"%s\"", db_errmsg(s->db));
 	return NULL;

@@ -217,6 +217,8 @@ typedef struct DbShared {
 	int flushNow;              /* nothing is in flight: write waiting results without waiting to batch */
 	int fatal;                 /* the database thread gave up */
 	int watchWanted;           /* a provider's queue was empty: look for other connections' commits */
+	int lookNow;               /* the log was just written (walwatch.c): look at data_version now */
+	int walWatched;            /* the loop has an inotify watch: looking often is not needed */
 	int64_t nExternal;         /* commits by other connections seen so far (database thread) */
 	int64_t inFlight, nDone, nFailed; /* for heartbeats */
 	int64_t nBatch, nBatchResults, nBatchClaims; /* database thread statistics (its own) */
@@ -247,6 +249,8 @@ struct Loop {
 	CURLM *pMulti;
 	int epollFd;             /* curl's sockets, the signal pipe and the wake eventfd */
 	int signalFd;            /* read end of the signal pipe (drained by loop.c) */
+	int walWatchFd;          /* inotify on the database's folder (walwatch.c); -1 without */
+	char zWalName[256];      /* the write-ahead log's file name, "<database>-wal" */
 	int64_t curlTimerDue;    /* monotonic ms when curl wants a timeout call; -1 none */
 	uint8_t *aFdState;       /* per socket fd: FD_* bits (transfer.c) */
 	int nFdState;
@@ -332,6 +336,17 @@ void sched_watch_for_work(struct Loop *L, int64_t now);
 void sched_ask_claims(struct Loop *L, int64_t now);
 /* How long the loop may sleep, in ms. */
 int sched_poll_timeout(struct Loop *L, int64_t now);
+
+/*
+ * walwatch.c: an inotify watch for writes to the database's write-ahead log,
+ * in the loop's epoll set. walwatch_open returns -1 (no watch) when inotify
+ * is not available; walwatch_drain returns 1 when the log was written.
+ */
+int walwatch_open(struct Loop *L, const char *zDbPath);
+int walwatch_drain(struct Loop *L);
+void walwatch_close(struct Loop *L);
+/* The log was written: have the database thread look at data_version now (if it is watching). */
+void dbshared_look_now(DbShared *s);
 
 /* transfer.c: the multi handle, its epoll set (curl's sockets, signalFd and the wake eventfd) */
 int loop_events_open(struct Loop *L, int signalFd);

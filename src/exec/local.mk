@@ -7,6 +7,7 @@ libvaluerank_a_SOURCES += \
 	src/exec/health.c \
 	src/exec/transfer.c \
 	src/exec/schedule.c \
+	src/exec/walwatch.c \
 	src/exec/loop.c
 
 sbin_PROGRAMS += valuerankd

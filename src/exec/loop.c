@@ -555,6 +555,11 @@ static int loop_open(struct Loop *L, const ExecOptions *o)
 		models_free(pCat);
 		return -1;
 	}
+	/* Another process's commit wakes the loop at once; without inotify the database thread polls. */
+	L->shared.walWatched = walwatch_open(L, L->config.zDatabase) == 0;
+	if (!L->shared.walWatched)
+		log_event(LOG_INFO, "no inotify watch on the database folder; looking for new work every 10 ms",
+			  "errno=%d", errno);
 	L->shared.db = L->dbWrite;
 	L->shared.dbCheckpoint = L->dbCheckpoint;
 	L->shared.zOwner = L->zOwner;
@@ -595,6 +600,7 @@ static void loop_close(struct Loop *L)
 	free(L->aFdState);
 	if (L->pMulti)
 		curl_multi_cleanup(L->pMulti);
+	walwatch_close(L);
 	if (L->epollFd > 0)
 		close(L->epollFd);
 	if (L->shared.wakeFd > 0)
@@ -611,6 +617,7 @@ int exec_main(const ExecOptions *o)
 {
 	struct Loop *L = xcalloc(1, sizeof(*L));
 	int rc = 0, webhookStarted = 0;
+	L->walWatchFd = -1;
 	memory_keep_freed();
 	if (install_signals() != 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		log_event(LOG_ERROR, "cannot initialise signals or libcurl", NULL);

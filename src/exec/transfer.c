@@ -193,6 +193,11 @@ void wait_and_drive_curl(struct Loop *L, int timeoutMs)
 		}
 		if (fd == L->signalFd)
 			continue; /* drained at the top of the loop */
+		if (fd == L->walWatchFd) {
+			if (walwatch_drain(L) && L->watchWanted)
+				dbshared_look_now(&L->shared);
+			continue;
+		}
 		if (unwatched_event(L, fd))
 			continue;
 		if (aEv[i].events & EPOLLIN)
@@ -219,6 +224,7 @@ int loop_events_open(struct Loop *L, int signalFd)
 	curl_multi_setopt(L->pMulti, CURLMOPT_TIMERDATA, L);
 	L->curlTimerDue = -1;
 	L->signalFd = signalFd;
+	L->walWatchFd = -1;
 	L->epollFd = epoll_create1(EPOLL_CLOEXEC);
 	L->shared.wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (L->epollFd < 0 || L->shared.wakeFd < 0 || epoll_watch(L->epollFd, L->shared.wakeFd) ||

@@ -153,6 +153,8 @@ static void *deliverer_main(void *pArg)
 		if (wait_or_stop(rc < 0 ? 5 * WEBHOOK_POLL_MS : WEBHOOK_POLL_MS))
 			break;
 	}
+	log_event(LOG_INFO, "webhook deliverer stopped", "write_transactions=%lld",
+		  (long long)db_write_transactions(db));
 	db_close(db);
 	return NULL;
 }

@@ -239,6 +239,13 @@ json_t *db_row_json(sqlite3_stmt *pStmt)
 	return pRow;
 }
 
+/* A statement that writes, run outside a transaction, is a write transaction of its own. */
+static void count_autocommit_write(Db *db, sqlite3_stmt *pStmt)
+{
+	if (db->txDepth == 0 && sqlite3_get_autocommit(db->pDb) && !sqlite3_stmt_readonly(pStmt))
+		db->nWriteTx++;
+}
+
 DbRc db_exec(Db *db, const char *zSql, const char *zTypes, ...)
 {
 	va_list ap;
@@ -250,6 +257,7 @@ DbRc db_exec(Db *db, const char *zSql, const char *zTypes, ...)
 	rc = db_bind_va(pStmt, zTypes, ap);
 	va_end(ap);
 	if (rc == SQLITE_OK) {
+		count_autocommit_write(db, pStmt);
 		while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
 		}
 	}
@@ -268,6 +276,7 @@ static json_t *query_va(Db *db, int onlyFirst, const char *zSql, const char *zTy
 	rc = db_bind_va(pStmt, zTypes, ap);
 	if (rc != SQLITE_OK)
 		goto out;
+	count_autocommit_write(db, pStmt);
 	if (onlyFirst) {
 		rc = sqlite3_step(pStmt);
 		if (rc == SQLITE_ROW)
@@ -314,6 +323,7 @@ int64_t db_query_int(Db *db, int64_t dflt, const char *zSql, const char *zTypes,
 	sqlite3_stmt *pStmt = db_prepare(db, zSql, &owned);
 	if (!pStmt)
 		return dflt;
+	count_autocommit_write(db, pStmt);
 	va_start(ap, zTypes);
 	if (db_bind_va(pStmt, zTypes, ap) == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW &&
 	    sqlite3_column_type(pStmt, 0) != SQLITE_NULL)
@@ -391,8 +401,8 @@ DbRc db_begin(Db *db)
 		rc = sqlite3_exec(db->pDb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	else
 		rc = sqlite3_exec(db->pDb, "SAVEPOINT vr_nested", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		db->txDepth++;
+	if (rc == SQLITE_OK && db->txDepth++ == 0)
+		db->nWriteTx++;
 	return map_rc(rc);
 }
 
@@ -426,6 +436,11 @@ DbRc db_rollback(Db *db)
 int db_tx_depth(Db *db)
 {
 	return db->txDepth;
+}
+
+int64_t db_write_transactions(Db *db)
+{
+	return db->nWriteTx;
 }
 
 int db_check_idle(Db *db, char *zErr, size_t nErr)

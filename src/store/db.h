@@ -51,6 +51,8 @@ DbRc db_begin(Db *db);
 DbRc db_commit(Db *db);
 DbRc db_rollback(Db *db);
 int db_tx_depth(Db *db);
+/* Write transactions this connection has begun (each takes the database's write lock). */
+int64_t db_write_transactions(Db *db);
 
 /*
  * End-of-request check: a statement still running or a transaction still

@@ -20,6 +20,7 @@ struct Db {
 	int txDepth;
 	int lastChanges;
 	int64_t busySinceMs;   /* monotonic ms of the first wait for the lock now awaited (on_busy) */
+	int64_t nWriteTx;      /* write transactions begun: BEGIN IMMEDIATE, or a writing statement outside one */
 };
 
 sqlite3 *db_handle(Db *db);

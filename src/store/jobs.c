@@ -47,6 +47,19 @@ static const char zRunMarkRunning[] =
 	"UPDATE runs SET status = 'running', started_at = COALESCE(started_at, " NOW_ISO ")"
 	" WHERE id = ?1 AND status = 'pending'";
 
+/*
+ * Read first, write only when there is something to write: an idle executor's
+ * periodic work and a provider's empty asks then never take the write lock
+ * that the web app, the CLI and other executors wait for.
+ */
+static const char zJobClaimable[] =
+	"SELECT EXISTS(SELECT 1 FROM runs r JOIN jobs j ON j.run_id = r.id"
+	" WHERE r.status IN ('pending','running') AND j.state = 'queued' AND j.provider = ?1"
+	" AND j.not_before_ms <= ?2)";
+static const char zJobHasLeases[] =
+	"SELECT EXISTS(SELECT 1 FROM jobs WHERE state = 'leased' AND lease_owner = ?1)";
+static const char zJobAnyExpired[] =
+	"SELECT EXISTS(SELECT 1 FROM jobs WHERE state = 'leased' AND lease_expires_ms < ?1)";
 static const char zJobExtendLeases[] =
 	"UPDATE jobs SET lease_expires_ms = ?2 WHERE lease_owner = ?1 AND state = 'leased'";
 static const char zJobExpired[] =
@@ -213,8 +226,16 @@ fail:
 	return NULL;
 }
 
+int store_jobs_claimable(Db *db, const char *zProvider, int64_t nowMs)
+{
+	return (int)db_query_int(db, -1, zJobClaimable, "ti", zProvider, nowMs);
+}
+
 DbRc store_jobs_extend_leases(Db *db, const char *zOwner, int64_t expiresMs)
 {
+	int64_t has = db_query_int(db, -1, zJobHasLeases, "t", zOwner);
+	if (has == 0)
+		return DB_OK;
 	return db_exec(db, zJobExtendLeases, "ti", zOwner, expiresMs);
 }
 
@@ -242,6 +263,8 @@ DbRc store_jobs_requeue_expired(Db *db, int64_t nowMs, int *pnRequeued)
 	size_t i;
 	DbRc rc = DB_OK;
 	*pnRequeued = 0;
+	if (db_query_int(db, -1, zJobAnyExpired, "i", nowMs) == 0)
+		return DB_OK;
 	if ((rc = db_begin(db)) != DB_OK)
 		return rc;
 	pRows = db_query(db, zJobExpired, "i", nowMs);

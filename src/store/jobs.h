@@ -35,6 +35,12 @@ json_t *store_jobs_claim(Db *db, const char *zOwner, const char *zProvider, int6
 			 int64_t leaseMs, int limit);
 
 /* Push every lease held by zOwner out to expiresMs. Returns DB_OK or an error. */
+/*
+ * 1 if a claim for zProvider at nowMs could find a job (a queued job of an
+ * active run), 0 if not, -1 on error. A read: no write lock.
+ */
+int store_jobs_claimable(Db *db, const char *zProvider, int64_t nowMs);
+/* Extend zOwner's leases; with none held, nothing is written (no write lock taken). */
 DbRc store_jobs_extend_leases(Db *db, const char *zOwner, int64_t expiresMs);
 
 /*

@@ -297,6 +297,43 @@ START_TEST(test_claims_skip_paused_runs_oldest_run_first)
 }
 END_TEST
 
+/* What a read says a claim could find, and that the read takes no write transaction. */
+START_TEST(test_claimable_reads_what_a_claim_would_find)
+{
+	Db *db = fresh_db();
+	int64_t tenant = store_tenant_ensure(db, "t", "t");
+	int64_t def = fixture_definition(db, tenant, "d", 2);
+	int64_t run = fixture_run(db, tenant, def, 1, "claimable"), writes;
+	json_t *pJobs;
+	ck_assert_int_gt(run, 0);
+	writes = db_write_transactions(db);
+	ck_assert_int_eq(store_jobs_claimable(db, "mock", 1000), 1);
+	ck_assert_int_eq(store_jobs_claimable(db, "other", 1000), 0);
+	ck_assert_int_eq(db_write_transactions(db), writes); /* reads only */
+	/* Paused: nothing to claim. */
+	ck_assert_int_eq(db_exec(db, "UPDATE runs SET status = 'paused' WHERE id = ?1", "i", run), DB_OK);
+	ck_assert_int_eq(store_jobs_claimable(db, "mock", 1000), 0);
+	ck_assert_int_eq(db_exec(db, "UPDATE runs SET status = 'running' WHERE id = ?1", "i", run), DB_OK);
+	/* Not before its backoff has passed. */
+	ck_assert_int_eq(db_exec(db, "UPDATE jobs SET not_before_ms = 5000 WHERE run_id = ?1", "i", run), DB_OK);
+	ck_assert_int_eq(store_jobs_claimable(db, "mock", 1000), 0);
+	ck_assert_int_eq(store_jobs_claimable(db, "mock", 5000), 1);
+	/* Once every job is leased, nothing is left. */
+	pJobs = store_jobs_claim(db, "owner/1", "mock", 5000, 60000, 100);
+	ck_assert_int_eq((int)json_array_size(pJobs), 4);
+	json_decref(pJobs);
+	ck_assert_int_eq(store_jobs_claimable(db, "mock", 5000), 0);
+	/* Leases: extending them writes; with none held by the owner, nothing is written. */
+	writes = db_write_transactions(db);
+	ck_assert_int_eq(store_jobs_extend_leases(db, "owner/2", 90000), DB_OK);
+	ck_assert_int_eq(db_write_transactions(db), writes);
+	ck_assert_int_eq(store_jobs_extend_leases(db, "owner/1", 90000), DB_OK);
+	ck_assert_int_eq(db_write_transactions(db), writes + 1);
+	ck_assert_int_eq((int)db_query_int(db, 0, "SELECT count(*) FROM jobs WHERE lease_expires_ms = 90000", ""), 4);
+	drop_db(db);
+}
+END_TEST
+
 /* Another connection holding the write lock for a while, then committing. */
 typedef struct LockHolder {
 	Db *db;
@@ -353,6 +390,7 @@ int main(void)
 	tcase_add_test(tc, test_backup_copies_everything);
 	tcase_add_test(tc, test_executor_tuning_keeps_checks_elsewhere);
 	tcase_add_test(tc, test_data_version_sees_other_commits);
+	tcase_add_test(tc, test_claimable_reads_what_a_claim_would_find);
 	tcase_add_test(tc, test_claims_skip_paused_runs_oldest_run_first);
 	tcase_add_test(tc, test_writer_waits_for_a_held_lock);
 	suite_add_tcase(s, tc);
