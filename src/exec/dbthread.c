@@ -122,7 +122,8 @@ static void notes_free(ProviderNote *n)
 	}
 }
 
-void dbshared_post_outcomes(DbShared *s, PendingOutcome *pHead, PendingOutcome *pTail, int n, int flushSoon)
+void dbshared_post_outcomes(DbShared *s, PendingOutcome *pHead, PendingOutcome *pTail, int n, int flushSoon,
+			    int idle)
 {
 	int nBefore;
 	pthread_mutex_lock(&s->mu);
@@ -138,6 +139,8 @@ void dbshared_post_outcomes(DbShared *s, PendingOutcome *pHead, PendingOutcome *
 	}
 	if (flushSoon && s->nOut > 0)
 		s->flushNow = 1;
+	if (idle && s->nOut > 0)
+		s->idleAfter = 1;
 	/* The first result starts the batching clock; a full batch or a flush ends it. */
 	if ((nBefore == 0 && s->nOut > 0) || (nBefore < FLUSH_RESULTS && s->nOut >= FLUSH_RESULTS) ||
 	    (flushSoon && s->nOut > 0))
@@ -172,8 +175,11 @@ void dbshared_set_watch(DbShared *s, int on)
 {
 	pthread_mutex_lock(&s->mu);
 	s->watchWanted = on;
-	if (on)
-		pthread_cond_broadcast(&s->cond); /* its wait may end later than the next look */
+	if (on) {
+		/* Look at once: a commit made while nobody watched would otherwise wait for the 500 ms look. */
+		s->lookNow = 1;
+		pthread_cond_broadcast(&s->cond);
+	}
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -648,7 +654,7 @@ static void *dbthread_main(void *pArg)
 		PendingOutcome *pOuts = NULL, *pOutTail = NULL;
 		ClaimMsg *pAsks = NULL;
 		ProviderNote *pNotes = NULL;
-		int stop, nOut;
+		int stop, nOut, idleAfter = 0;
 		int64_t now = time_mono_ms();
 		log_flush();
 		pthread_mutex_lock(&s->mu);
@@ -683,6 +689,8 @@ static void *dbthread_main(void *pArg)
 			s->pOutHead = s->pOutTail = NULL;
 			s->nOut = 0;
 			s->flushNow = 0;
+			idleAfter = s->idleAfter;
+			s->idleAfter = 0;
 			pAsks = s->pAsk;
 			s->pAsk = NULL;
 		} else {
@@ -705,6 +713,18 @@ static void *dbthread_main(void *pArg)
 					pOuts = pNext;
 				}
 				oldestMs = 0;
+				if (idleAfter) {
+					/*
+					 * The work is done: copy the log back now, while nothing
+					 * runs, rather than leave it to whichever connection
+					 * commits next (the web app's or the CLI's autocheckpoint
+					 * would make a user wait for it) or to the next period.
+					 */
+					pthread_mutex_lock(&s->mu);
+					s->checkpointSoon = 1;
+					pthread_cond_broadcast(&s->cond);
+					pthread_mutex_unlock(&s->mu);
+				}
 			} else {
 				/* Keep the results for the next try, ahead of newer ones. */
 				pthread_mutex_lock(&s->mu);
@@ -764,8 +784,9 @@ static void *checkpoint_main(void *pArg)
 	while (!stop) {
 		int64_t next = time_mono_ms() + CHECKPOINT_MS;
 		pthread_mutex_lock(&s->mu);
-		while (!s->stop && time_mono_ms() < next)
+		while (!s->stop && !s->checkpointSoon && time_mono_ms() < next)
 			wait_until(s, next);
+		s->checkpointSoon = 0;
 		stop = s->stop;
 		pthread_mutex_unlock(&s->mu);
 		if (store_wal_checkpoint(s->dbCheckpoint) != DB_OK)

@@ -215,6 +215,8 @@ typedef struct DbShared {
 	int64_t remaining;         /* --once: jobs left in active runs, -1 unknown */
 	int stop;                  /* loop finished: flush and exit */
 	int flushNow;              /* nothing is in flight: write waiting results without waiting to batch */
+	int idleAfter;             /* the loop went idle with these results: checkpoint once they are written */
+	int checkpointSoon;        /* the checkpoint thread should not wait for its next period */
 	int fatal;                 /* the database thread gave up */
 	int watchWanted;           /* a provider's queue was empty: look for other connections' commits */
 	int lookNow;               /* the log was just written (walwatch.c): look at data_version now */
@@ -290,8 +292,12 @@ struct Loop {
 int dbthread_start(DbShared *s);
 /* Ask the database thread to flush everything and stop; waits for it. */
 void dbthread_stop(DbShared *s);
-/* Hand over outcomes (a list of n, pHead to pTail); flushSoon: nothing is in flight any more. */
-void dbshared_post_outcomes(DbShared *s, PendingOutcome *pHead, PendingOutcome *pTail, int n, int flushSoon);
+/*
+ * Hand over outcomes (a list of n, pHead to pTail); flushSoon: write them
+ * without waiting to batch; idle: nothing is in flight or ready any more.
+ */
+void dbshared_post_outcomes(DbShared *s, PendingOutcome *pHead, PendingOutcome *pTail, int n, int flushSoon,
+			    int idle);
 /* Start (on) or stop watching for other connections' commits; each one seen wakes the loop. */
 void dbshared_set_watch(DbShared *s, int on);
 void dbshared_post_claim(DbShared *s, const char *zProvider, int n);

@@ -49,7 +49,16 @@ void loop_hand_over(struct Loop *L)
 {
 	if (!L->pHeldHead && !L->flushSoon)
 		return;
-	dbshared_post_outcomes(&L->shared, L->pHeldHead, L->pHeldTail, L->nHeld, L->flushSoon);
+	/*
+	 * Nothing ready to start and nothing asked for: what is in flight is the
+	 * end of the work known, so its results are written as they come rather
+	 * than batched (a run's last transaction, which sets its status, is then
+	 * small and soon).
+	 */
+	if (L->pHeldHead && L->nReady == 0 && L->nAsked == 0)
+		L->flushSoon = 1;
+	dbshared_post_outcomes(&L->shared, L->pHeldHead, L->pHeldTail, L->nHeld, L->flushSoon,
+			       L->inFlight == 0 && L->nReady == 0);
 	L->pHeldHead = L->pHeldTail = NULL;
 	L->nHeld = 0;
 	L->flushSoon = 0;

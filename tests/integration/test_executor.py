@@ -328,6 +328,38 @@ class TestWatchForWork(ExecutorTestCase):
         self.assert_clean_logs()
 
 
+def wal_backlog(db_path):
+    """Frames in the write-ahead log not yet copied back to the database (WAL index header)."""
+    import struct
+    with open(db_path + "-shm", "rb") as f:
+        head = f.read(136)
+    mx_frame = struct.unpack_from("=I", head, 16)[0]  # WalIndexHdr.mxFrame (native order)
+    backfill = struct.unpack_from("=I", head, 96)[0]  # WalCkptInfo.nBackfill
+    return mx_frame - backfill
+
+
+class TestCheckpointWhenIdle(ExecutorTestCase):
+    def test_log_copied_back_when_the_work_is_done(self):
+        """When the last results are written and nothing is in flight, the checkpoint thread
+        copies the log back at once instead of at its next 500 ms period, so the next user
+        action that commits (a resume in the web app) does not pay for it."""
+        s = self.stack
+        def_id = make_definition(s, 100)
+        p = self.daemon()
+        for _ in range(3):
+            run_id = start_run(s, def_id, "mock:mock-a")
+            done = wait_run_done(s, run_id, timeout=60)
+            t0 = time.monotonic()
+            self.assertEqual(done["status"], "completed")
+            wait_for(lambda: wal_backlog(s.db_path) == 0, timeout=10, interval=0.005,
+                     what="the log copied back")
+            self.assertLess(time.monotonic() - t0, 0.25)
+            time.sleep(random.uniform(0.1, 0.6))  # any phase of the periodic checkpoint
+        os.killpg(p.pid, signal.SIGTERM)
+        self.assertEqual(p.wait(timeout=20), 0)
+        self.assert_clean_logs()
+
+
 class TestIdleWrites(ExecutorTestCase):
     def test_idle_daemon_takes_no_write_lock(self):
         """With no work, valuerankd only reads: the empty asks of ten providers every 50 ms,
