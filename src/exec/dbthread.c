@@ -465,8 +465,7 @@ out:
 	return rc;
 }
 
-/* provider_status changes, each its own small statement. */
-/* The notes waiting, in one transaction (ten providers' start-up notes are one write, not ten). */
+/* The provider_status changes waiting, in one transaction (ten providers' start-up notes: one write). */
 static void write_notes(DbShared *s, ProviderNote *n)
 {
 	int inTx = n && n->pNext && db_begin(s->db) == DB_OK;
