@@ -135,7 +135,7 @@ int random_hex(char *zOut, size_t nBytes)
 
 uint64_t prng_splitmix64(uint64_t *pState)
 {
-	uint64_t z = (*pState += 0x9e3779b97f4a7c15ULL);
+	uint64_t z = (*pState += SPLITMIX_GAMMA);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);

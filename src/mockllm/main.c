@@ -32,12 +32,19 @@ static const char zUsage[] =
 	"  --retry-after S      Retry-After seconds sent with a 429 (default 1)\n"
 	"  --hang-ms MS         how long a hang lasts before the connection closes (default 400000)\n"
 	"  --seed S             seed of the fault generator (default 1)\n"
+	"  --threads N          server threads sharing the port (default 2, at most 16)\n"
 	"  --verbose            log one line per request to stderr\n"
 	"  --help               show this help\n"
 	"At run time: GET /_mock/stats, POST /_mock/config {\"rate-429\": 1}, POST /_mock/reset.\n";
 
 enum { OPT_LISTEN = 1000, OPT_PORT, OPT_ALLOW_NONLOCAL, OPT_API_KEY, OPT_MODEL, OPT_VERBOSE,
-       OPT_HELP, OPT_SETTING };
+       OPT_HELP, OPT_SETTING, OPT_THREADS };
+
+/*
+ * Server threads by default: a provider answers many requests at once, and
+ * one thread would line every reply of a burst up behind the others.
+ */
+#define DEFAULT_THREADS 2
 
 /* The listening address, IPv4 or IPv6, and its text for the startup line. */
 typedef struct ListenAddr {
@@ -106,6 +113,7 @@ int main(int argc, char **argv)
 		{"api-key", required_argument, NULL, OPT_API_KEY},
 		{"model", required_argument, NULL, OPT_MODEL},
 		{"verbose", no_argument, NULL, OPT_VERBOSE},
+		{"threads", required_argument, NULL, OPT_THREADS},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"latency-ms", required_argument, NULL, OPT_SETTING},
 		{"jitter-ms", required_argument, NULL, OPT_SETTING},
@@ -123,7 +131,7 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *zListen = "127.0.0.1", *zApiKey = "mock-key";
-	int64_t port = 8091;
+	int64_t port = 8091, nThreads = DEFAULT_THREADS;
 	int allowNonlocal = 0, verbose = 0, opt, optIndex, rc = 1, sig;
 	unsigned boundPort = 0;
 	char zErr[300];
@@ -134,7 +142,7 @@ int main(int argc, char **argv)
 	sigset_t stopSignals;
 
 	log_setup("mockllm", LOG_INFO);
-	memory_keep_freed(); /* before the server thread starts */
+	memory_keep_freed(); /* before the server threads start */
 	mock_config_defaults(&config);
 	mock_models_init(&models);
 	while ((opt = getopt_long(argc, argv, "", aOption, &optIndex)) != -1) {
@@ -151,6 +159,13 @@ int main(int argc, char **argv)
 		case OPT_API_KEY: zApiKey = optarg; break;
 		case OPT_MODEL: mock_models_add(&models, optarg); break;
 		case OPT_VERBOSE: verbose = 1; break;
+		case OPT_THREADS:
+			if (parse_int64(optarg, 1, MOCK_MAX_THREADS, &nThreads) != 0) {
+				fprintf(stderr, "valuerank-mockllm: --threads needs a number from 1 to %d, "
+					"not \"%s\"\n", MOCK_MAX_THREADS, optarg);
+				goto out;
+			}
+			break;
 		case OPT_HELP:
 			fputs(zUsage, stdout);
 			rc = 0;
@@ -191,13 +206,14 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stopSignals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	pServer = mock_server_new(zApiKey, &models, &config, verbose);
+	pServer = mock_server_new(zApiKey, &models, &config, verbose, (int)nThreads);
 	if (mock_server_start(pServer, (const struct sockaddr *)&addr.ss, &boundPort, zErr,
 			      sizeof(zErr)) != 0) {
 		fprintf(stderr, "valuerank-mockllm: %s:%lld: %s\n", addr.zText, (long long)port, zErr);
 		goto out;
 	}
-	log_event(LOG_INFO, "listening", "addr=%s port=%u", addr.zText, boundPort);
+	log_event(LOG_INFO, "listening", "addr=%s port=%u threads=%lld", addr.zText, boundPort,
+		  (long long)nThreads);
 	do {
 		if (sigwait(&stopSignals, &sig) != 0)
 			sig = 0;

@@ -43,32 +43,41 @@
 #define MAX_BODY_BYTES (8u * 1024u * 1024u)
 /* Hundreds of slow concurrent requests plus idle keep-alive connections. */
 #define CONNECTION_LIMIT 2048
-/* Heap made resident when the server thread starts: MHD's 32 KiB pool and the rest, for 512 connections. */
+/* Heap made resident by the server threads together: MHD's 32 KiB pool and the rest, for 512 connections. */
 #define RESERVE_BYTES (20u * 1024u * 1024u)
 #define MAX_REPLY_HEADERS 8
 
 typedef struct ConnRequest ConnRequest;
+
+/*
+ * One server thread with its own MHD daemon, listening on the shared port
+ * (SO_REUSEPORT: the kernel spreads new connections over the threads), and its
+ * own heap of suspended requests. Only its thread touches it while it runs
+ * (MHD calls every callback from it); mock_server_stop() takes over after
+ * joining it.
+ */
+typedef struct MockShard {
+	MockServer *pServer;
+	struct MHD_Daemon *pDaemon;
+	pthread_t thread;
+	int threadRunning;
+	int wakeFd;      /* eventfd: mock_server_stop() asks the thread to finish */
+	int stopping;    /* set by the thread once asked: nothing more is suspended */
+	DueHeap waiting; /* suspended requests, earliest due first */
+} MockShard;
 
 struct MockServer {
 	char *zApiKey;
 	MockModelSet models;
 	int verbose;
 	MockStats stats;
-	struct MHD_Daemon *pDaemon;
 	/* mu guards config and rngState (the control endpoint and generation requests share them). */
 	pthread_mutex_t mu;
 	MockFaultConfig config;
 	uint64_t rngState;
-	/*
-	 * Only the server thread touches the rest while it runs (MHD calls every
-	 * callback from it); mock_server_stop() takes over after joining it.
-	 */
-	pthread_t thread;
-	int threadRunning;
-	int wakeFd;   /* eventfd: mock_server_stop() asks the server thread to finish */
-	int stopping; /* set by the server thread once asked: nothing more is suspended */
-	DueHeap waiting;      /* suspended requests, earliest due first */
-	uint64_t idState; /* generator of response ids, seeded at random */
+	uint64_t idState; /* generator of response ids, seeded at random; advanced atomically */
+	MockShard *aShard;
+	int nShard;
 };
 
 /* What to send back. status 0 means: close the connection without a response. */
@@ -165,15 +174,15 @@ static int64_t mono_ns(void)
  * stopping: the caller then answers at once, as a sleep cut short by
  * shutdown did.
  */
-static int request_suspend(MockServer *p, struct MHD_Connection *c, ConnRequest *pReq,
+static int request_suspend(MockShard *sh, struct MHD_Connection *c, ConnRequest *pReq,
 			   int64_t waitMs)
 {
-	if (p->stopping)
+	if (sh->stopping)
 		return -1;
 	pReq->due.dueNs = mono_ns() + waitMs * 1000000;
 	pReq->phase = PHASE_WAITING;
 	MHD_suspend_connection(c);
-	due_push(&p->waiting, &pReq->due);
+	due_push(&sh->waiting, &pReq->due);
 	return 0;
 }
 
@@ -182,11 +191,11 @@ static int request_suspend(MockServer *p, struct MHD_Connection *c, ConnRequest 
  * INT64_MAX); MHD calls the access handler for each on its next run.
  * Returns how many were resumed.
  */
-static size_t resume_due(MockServer *p, int64_t nowNs)
+static size_t resume_due(MockShard *sh, int64_t nowNs)
 {
 	size_t n = 0;
 	DueEntry *e;
-	while ((e = due_pop_due(&p->waiting, nowNs)) != NULL) {
+	while ((e = due_pop_due(&sh->waiting, nowNs)) != NULL) {
 		ConnRequest *pReq = (ConnRequest *)((char *)e - offsetof(ConnRequest, due));
 		pReq->phase = PHASE_DUE;
 		MHD_resume_connection(pReq->pConn);
@@ -199,15 +208,15 @@ static size_t resume_due(MockServer *p, int64_t nowNs)
  * How long the server thread may sleep: until MHD's next timeout or the
  * earliest due request, whichever is first. NULL means no limit.
  */
-static struct timespec *wait_limit(MockServer *p, struct timespec *pTs)
+static struct timespec *wait_limit(MockShard *sh, struct timespec *pTs)
 {
 	MHD_UNSIGNED_LONG_LONG mhdMs;
 	int64_t waitNs = -1;
-	if (MHD_get_timeout(p->pDaemon, &mhdMs) == MHD_YES)
+	if (MHD_get_timeout(sh->pDaemon, &mhdMs) == MHD_YES)
 		waitNs = mhdMs > (MHD_UNSIGNED_LONG_LONG)INT32_MAX ? (int64_t)INT32_MAX * 1000000
 								: (int64_t)mhdMs * 1000000;
-	if (due_first(&p->waiting)) {
-		int64_t untilDueNs = due_first(&p->waiting)->dueNs - mono_ns();
+	if (due_first(&sh->waiting)) {
+		int64_t untilDueNs = due_first(&sh->waiting)->dueNs - mono_ns();
 		if (untilDueNs < 0)
 			untilDueNs = 0;
 		if (waitNs < 0 || untilDueNs < waitNs)
@@ -221,44 +230,44 @@ static struct timespec *wait_limit(MockServer *p, struct timespec *pTs)
 }
 
 /*
- * The server thread: run MHD and release due requests until
+ * A server thread: run its MHD daemon and release due requests until
  * mock_server_stop() signals wakeFd. Then resume every request still
  * waiting (a hang ends, a latency is cut short) and give MHD one more run
  * to answer them.
  */
 static void *server_main(void *pArg)
 {
-	MockServer *p = pArg;
-	const union MHD_DaemonInfo *pInfo = MHD_get_daemon_info(p->pDaemon, MHD_DAEMON_INFO_EPOLL_FD);
+	MockShard *sh = pArg;
+	const union MHD_DaemonInfo *pInfo = MHD_get_daemon_info(sh->pDaemon, MHD_DAEMON_INFO_EPOLL_FD);
 	struct pollfd aPoll[2];
 	struct timespec ts;
 	/*
-	 * MHD allocates each connection's memory pool on this thread: have the
+	 * MHD allocates each connection's memory pool on its thread: have the
 	 * heap resident for the first few hundred connections, as a provider's
 	 * warm servers would, so that a burst of new connections does not also
 	 * take a page fault per page.
 	 */
-	memory_reserve(RESERVE_BYTES);
+	memory_reserve(RESERVE_BYTES / (size_t)sh->pServer->nShard);
 	aPoll[0].fd = pInfo->epoll_fd;
 	aPoll[0].events = POLLIN;
-	aPoll[1].fd = p->wakeFd;
+	aPoll[1].fd = sh->wakeFd;
 	aPoll[1].events = POLLIN;
 	for (;;) {
-		if (resume_due(p, mono_ns()) > 0) {
-			MHD_run(p->pDaemon);
+		if (resume_due(sh, mono_ns()) > 0) {
+			MHD_run(sh->pDaemon);
 			continue;
 		}
-		if (ppoll(aPoll, 2, wait_limit(p, &ts), NULL) < 0 && errno != EINTR) {
+		if (ppoll(aPoll, 2, wait_limit(sh, &ts), NULL) < 0 && errno != EINTR) {
 			log_event(LOG_ERROR, "server loop failed", "err=\"%s\"", strerror(errno));
 			break;
 		}
 		if (aPoll[1].revents)
 			break;
-		MHD_run(p->pDaemon);
+		MHD_run(sh->pDaemon);
 	}
-	p->stopping = 1;
-	resume_due(p, INT64_MAX);
-	MHD_run(p->pDaemon);
+	sh->stopping = 1;
+	resume_due(sh, INT64_MAX);
+	MHD_run(sh->pDaemon);
 	return NULL;
 }
 
@@ -305,12 +314,14 @@ static int check_auth(MockServer *p, struct MHD_Connection *c, MockApi api, Repl
 
 /*
  * Add the provider's request-id header and put a fresh response id
- * ("chatcmpl-…", 24 hex digits) in zId. Server thread only (it owns idState).
+ * ("chatcmpl-…", 24 hex digits) in zId. The server threads share idState: each
+ * takes its own step of the generator with one atomic add.
  */
 static void make_ids(MockServer *p, MockApi api, Reply *r, char *zId, size_t nId)
 {
 	char zHex[25];
-	uint64_t hi = prng_splitmix64(&p->idState), lo = prng_splitmix64(&p->idState);
+	uint64_t st = __atomic_fetch_add(&p->idState, 2 * SPLITMIX_GAMMA, __ATOMIC_RELAXED);
+	uint64_t hi = prng_splitmix64(&st), lo = prng_splitmix64(&st);
 	snprintf(zHex, sizeof(zHex), "%016llx%08llx", (unsigned long long)hi,
 		 (unsigned long long)(lo & 0xffffffffu));
 	if (api == MOCK_API_OPENAI) {
@@ -625,7 +636,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  const char *zMethod, const char *zVersion, const char *zUpload,
 				  size_t *pnUpload, void **ppConn)
 {
-	MockServer *p = cls;
+	MockShard *sh = cls;
+	MockServer *p = sh->pServer;
 	ConnRequest *pReq = *ppConn;
 	int64_t waitMs;
 
@@ -663,7 +675,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	waitMs = handle_api(p, c, zUrl, zMethod, pReq);
 	buf_free(&pReq->body);
-	if (waitMs > 0 && request_suspend(p, c, pReq, waitMs) == 0)
+	if (waitMs > 0 && request_suspend(sh, c, pReq, waitMs) == 0)
 		return MHD_YES;
 	request_account(p, pReq);
 	return reply_send(c, &pReq->reply);
@@ -681,12 +693,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **ppConn,
 			 enum MHD_RequestTerminationCode code)
 {
-	MockServer *p = cls;
+	MockShard *sh = cls;
+	MockServer *p = sh->pServer;
 	ConnRequest *pReq = *ppConn;
 	if (!pReq)
 		return;
 	if (pReq->due.slot)
-		due_remove(&p->waiting, &pReq->due);
+		due_remove(&sh->waiting, &pReq->due);
 	if (pReq->counted)
 		request_account(p, pReq);
 	mock_request_free(&pReq->answer.req);
@@ -697,10 +710,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ppConn,
 }
 
 MockServer *mock_server_new(const char *zApiKey, MockModelSet *pModels,
-			    const MockFaultConfig *pConfig, int verbose)
+			    const MockFaultConfig *pConfig, int verbose, int nThreads)
 {
 	MockServer *p = xcalloc(1, sizeof(*p));
 	char zSeed[17];
+	int i;
 	p->zApiKey = xstrdup(zApiKey);
 	p->models = *pModels;
 	memset(pModels, 0, sizeof(*pModels));
@@ -709,7 +723,12 @@ MockServer *mock_server_new(const char *zApiKey, MockModelSet *pModels,
 	p->rngState = pConfig->seed;
 	mock_stats_init(&p->stats);
 	pthread_mutex_init(&p->mu, NULL);
-	p->wakeFd = -1;
+	p->nShard = nThreads < 1 ? 1 : nThreads > MOCK_MAX_THREADS ? MOCK_MAX_THREADS : nThreads;
+	p->aShard = xcalloc((size_t)p->nShard, sizeof(MockShard));
+	for (i = 0; i < p->nShard; i++) {
+		p->aShard[i].pServer = p;
+		p->aShard[i].wakeFd = -1;
+	}
 	/* Response ids only need to differ, not to be unpredictable: seed once, not a syscall each. */
 	if (random_hex(zSeed, 8) == 0)
 		p->idState = strtoull(zSeed, NULL, 16);
@@ -718,12 +737,11 @@ MockServer *mock_server_new(const char *zApiKey, MockModelSet *pModels,
 	return p;
 }
 
-int mock_server_start(MockServer *p, const struct sockaddr *pAddr, unsigned *pPort, char *zErr,
-		      size_t nErr)
+/* Start one shard's daemon on pAddr (its port already chosen for every shard but the first) and its thread. */
+static int shard_start(MockShard *sh, const struct sockaddr *pAddr, int shared, char *zErr, size_t nErr)
 {
 	/* External polling: server_main() waits on MHD's epoll descriptor and its own wake-up. */
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-	const union MHD_DaemonInfo *pInfo;
 	uint16_t port;
 	int rc;
 	if (pAddr->sa_family == AF_INET6) {
@@ -733,62 +751,95 @@ int mock_server_start(MockServer *p, const struct sockaddr *pAddr, unsigned *pPo
 		port = ntohs(((const struct sockaddr_in *)pAddr)->sin_port);
 	}
 	/* MHD binds pAddr; the port argument only appears in its own error messages. */
-	p->pDaemon = MHD_start_daemon(flags, port, NULL, NULL, on_request, p,
-				      MHD_OPTION_SOCK_ADDR, pAddr,
-				      MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_LIMIT,
-				      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
-				      MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-				      MHD_OPTION_NOTIFY_COMPLETED, on_completed, p,
-				      MHD_OPTION_END);
-	if (!p->pDaemon) {
+	sh->pDaemon = MHD_start_daemon(flags, port, NULL, NULL, on_request, sh,
+				       MHD_OPTION_SOCK_ADDR, pAddr,
+				       MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)(shared ? 1 : 0),
+				       MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_LIMIT,
+				       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+				       MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+				       MHD_OPTION_NOTIFY_COMPLETED, on_completed, sh,
+				       MHD_OPTION_END);
+	if (!sh->pDaemon) {
 		snprintf(zErr, nErr, "cannot listen on the requested address and port (in use, or "
 			 "not available on this host)");
 		return -1;
 	}
-	p->wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	rc = p->wakeFd < 0 ? errno : pthread_create(&p->thread, NULL, server_main, p);
+	sh->wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	rc = sh->wakeFd < 0 ? errno : pthread_create(&sh->thread, NULL, server_main, sh);
 	if (rc != 0) {
-		snprintf(zErr, nErr, "cannot start the server thread: %s", strerror(rc));
-		if (p->wakeFd >= 0)
-			close(p->wakeFd);
-		p->wakeFd = -1;
-		MHD_stop_daemon(p->pDaemon);
-		p->pDaemon = NULL;
+		snprintf(zErr, nErr, "cannot start a server thread: %s", strerror(rc));
+		if (sh->wakeFd >= 0)
+			close(sh->wakeFd);
+		sh->wakeFd = -1;
+		MHD_stop_daemon(sh->pDaemon);
+		sh->pDaemon = NULL;
 		return -1;
 	}
-	p->threadRunning = 1;
-	pInfo = MHD_get_daemon_info(p->pDaemon, MHD_DAEMON_INFO_BIND_PORT);
-	*pPort = pInfo ? pInfo->port : 0;
+	sh->threadRunning = 1;
+	return 0;
+}
+
+int mock_server_start(MockServer *p, const struct sockaddr *pAddr, unsigned *pPort, char *zErr,
+		      size_t nErr)
+{
+	struct sockaddr_storage addr;
+	socklen_t nAddr = pAddr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	const union MHD_DaemonInfo *pInfo;
+	int i, shared = p->nShard > 1;
+	memset(&addr, 0, sizeof(addr));
+	memcpy(&addr, pAddr, nAddr);
+	for (i = 0; i < p->nShard; i++) {
+		if (shard_start(&p->aShard[i], (const struct sockaddr *)&addr, shared, zErr, nErr) != 0) {
+			mock_server_stop(p);
+			return -1;
+		}
+		if (i == 0) {
+			/* The first shard may have been given a free port: the others listen on the same one. */
+			pInfo = MHD_get_daemon_info(p->aShard[0].pDaemon, MHD_DAEMON_INFO_BIND_PORT);
+			*pPort = pInfo ? pInfo->port : 0;
+			if (addr.ss_family == AF_INET6)
+				((struct sockaddr_in6 *)&addr)->sin6_port = htons((uint16_t)*pPort);
+			else
+				((struct sockaddr_in *)&addr)->sin_port = htons((uint16_t)*pPort);
+		}
+	}
 	return 0;
 }
 
 void mock_server_stop(MockServer *p)
 {
 	uint64_t one = 1;
-	if (!p->pDaemon)
-		return;
-	if (p->threadRunning) {
-		/* The server thread resumes every waiting request before it returns. */
-		if (write(p->wakeFd, &one, sizeof(one)) != (ssize_t)sizeof(one))
-			log_event(LOG_ERROR, "wake failed", "err=\"%s\"", strerror(errno));
-		pthread_join(p->thread, NULL);
-		p->threadRunning = 0;
+	int i;
+	for (i = 0; i < p->nShard; i++) {
+		MockShard *sh = &p->aShard[i];
+		if (!sh->pDaemon)
+			continue;
+		if (sh->threadRunning) {
+			/* The server thread resumes every waiting request before it returns. */
+			if (write(sh->wakeFd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+				log_event(LOG_ERROR, "wake failed", "err=\"%s\"", strerror(errno));
+			pthread_join(sh->thread, NULL);
+			sh->threadRunning = 0;
+		}
+		/* No connection is suspended now, as MHD requires; it closes what is still open. */
+		MHD_stop_daemon(sh->pDaemon);
+		sh->pDaemon = NULL;
+		close(sh->wakeFd);
+		sh->wakeFd = -1;
 	}
-	/* No connection is suspended now, as MHD requires; it closes what is still open. */
-	MHD_stop_daemon(p->pDaemon);
-	p->pDaemon = NULL;
-	close(p->wakeFd);
-	p->wakeFd = -1;
 }
 
 void mock_server_free(MockServer *p)
 {
+	int i;
 	if (!p)
 		return;
 	mock_server_stop(p);
 	mock_stats_free(&p->stats);
 	mock_models_free(&p->models);
-	due_free(&p->waiting);
+	for (i = 0; i < p->nShard; i++)
+		due_free(&p->aShard[i].waiting);
+	free(p->aShard);
 	pthread_mutex_destroy(&p->mu);
 	free(p->zApiKey);
 	free(p);

@@ -10,16 +10,22 @@
 
 typedef struct MockServer MockServer;
 
+/* At most this many server threads. */
+#define MOCK_MAX_THREADS 16
+
 /*
- * Create a server (not yet listening). It takes ownership of *pModels (left
+ * Create a server (not yet listening) that will serve from nThreads server
+ * threads (1 to MOCK_MAX_THREADS). It takes ownership of *pModels (left
  * empty) and copies the key and settings. Free with mock_server_free().
  */
 MockServer *mock_server_new(const char *zApiKey, MockModelSet *pModels,
-			    const MockFaultConfig *pConfig, int verbose);
+			    const MockFaultConfig *pConfig, int verbose, int nThreads);
 
 /*
- * Listen on pAddr (IPv4 or IPv6, port 0 picks a free one) and serve from one
- * server thread, which holds each reply for its latency without blocking.
+ * Listen on pAddr (IPv4 or IPv6, port 0 picks a free one) and serve from the
+ * server threads, each with its own listening socket on the port (the kernel
+ * spreads new connections over them) and each holding its replies for their
+ * latency without blocking.
  * On success returns 0 and stores the bound port in *pPort; on failure -1
  * with a sentence in zErr.
  */

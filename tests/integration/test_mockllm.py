@@ -589,6 +589,53 @@ class MockLLMProcessTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("rate-429 must be a number from 0 to 1", r.stderr)
 
+    def test_threads_share_the_port(self):
+        """--threads N: N listening sockets on one port (SO_REUSEPORT), every request answered
+        once, with ids unique across the threads and one set of stats."""
+        proc, port, lines = start_server("--threads", "3", "--latency-ms", "100")
+        try:
+            self.assertIn("threads=3", "".join(lines))
+            listening = 0
+            with open("/proc/net/tcp") as f:
+                for row in f.read().splitlines()[1:]:
+                    local, state = row.split()[1], row.split()[3]
+                    listening += int(local.split(":")[1], 16) == port and state == "0A"
+            self.assertEqual(listening, 3)
+            results, ids = [], []
+
+            def one(i):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                try:
+                    conn.request("POST", "/v1/chat/completions", body=json.dumps(
+                        {"model": "mock-a", "messages": [{"role": "user", "content": "q %d" % i}]}),
+                        headers=OPENAI_AUTH)
+                    r = conn.getresponse()
+                    results.append(r.status)
+                    ids.append(json.loads(r.read())["id"])
+                finally:
+                    conn.close()
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(60)]
+            t0 = time.monotonic()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            self.assertLess(time.monotonic() - t0, 3.0)
+            self.assertEqual(results, [200] * 60)
+            self.assertEqual(len(set(ids)), 60)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/_mock/stats")
+            st = json.loads(conn.getresponse().read())
+            conn.close()
+            self.assertEqual((st["requests"], st["in_flight"]), (60, 0))
+        finally:
+            self.assertEqual(stop_server(proc), 0)
+        for bad in ("0", "17", "two"):
+            r = subprocess.run([BINARY, "--port", "0", "--threads", bad], capture_output=True, text=True,
+                               timeout=20)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn('--threads needs a number from 1 to 16, not "%s"' % bad, r.stderr)
+
     def test_sigterm_during_hang_exits_cleanly(self):
         proc, port, lines = start_server("--rate-hang", "1", "--verbose")
         outcomes = []
