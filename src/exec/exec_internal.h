@@ -307,6 +307,13 @@ void dbshared_note(DbShared *s, NoteKind kind, const char *zProvider, const char
 		   int64_t latencyMs);
 void pending_outcome_free(PendingOutcome *p);
 
+/*
+ * results.c: read each deferred last answer, make every outcome into rows and
+ * write them in one transaction. Returns 0, or -1 when the transaction could
+ * not be committed (the outcomes are then as they were, for the next try).
+ */
+int results_write_batch(DbShared *s, PendingOutcome *pOuts, int nOut);
+
 /* probe.c — one job's conversation. The Loop is the event loop (loop.c). */
 struct Loop;
 /* The "job attempt" log line of an outcome (zOutcome: done, retry, failed, ...). */

@@ -3,6 +3,7 @@ libvaluerank_a_SOURCES += \
 	src/exec/exec.h src/exec/exec_internal.h \
 	src/exec/ratelimit.c src/exec/ratelimit.h \
 	src/exec/dbthread.c \
+	src/exec/results.c \
 	src/exec/probe.c \
 	src/exec/health.c \
 	src/exec/transfer.c \

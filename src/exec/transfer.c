@@ -224,7 +224,6 @@ int loop_events_open(struct Loop *L, int signalFd)
 	curl_multi_setopt(L->pMulti, CURLMOPT_TIMERDATA, L);
 	L->curlTimerDue = -1;
 	L->signalFd = signalFd;
-	L->walWatchFd = -1;
 	L->epollFd = epoll_create1(EPOLL_CLOEXEC);
 	L->shared.wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (L->epollFd < 0 || L->shared.wakeFd < 0 || epoll_watch(L->epollFd, L->shared.wakeFd) ||

@@ -89,6 +89,17 @@ def rating_of(text):
 
 
 
+def run_concurrently(one, n, timeout=30):
+    """Call one(i) for i in 0..n-1, each on its own thread, all at once; the seconds it took."""
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return time.monotonic() - t0
+
+
 def chat_outcome(port, outcomes):
     """POST one chat completion and append the HTTP status, or the exception when the connection closed."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -485,13 +496,7 @@ class MockLLMTest(unittest.TestCase):
 
         def one(i):
             results.append(self.openai(prompt="parallel %d" % i)[0])
-        threads = [threading.Thread(target=one, args=(i,)) for i in range(50)]
-        t0 = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-        elapsed = time.monotonic() - t0
+        elapsed = run_concurrently(one, 50)
         self.assertEqual(results, [200] * 50)
         self.assertLess(elapsed, 3.0)  # serial would take 50 x 0.2 s = 10 s
         st = self.stats()
@@ -614,13 +619,7 @@ class MockLLMProcessTest(unittest.TestCase):
                     ids.append(json.loads(r.read())["id"])
                 finally:
                     conn.close()
-            threads = [threading.Thread(target=one, args=(i,)) for i in range(60)]
-            t0 = time.monotonic()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(30)
-            self.assertLess(time.monotonic() - t0, 3.0)
+            self.assertLess(run_concurrently(one, 60), 3.0)
             self.assertEqual(results, [200] * 60)
             self.assertEqual(len(set(ids)), 60)
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
