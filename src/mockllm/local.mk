@@ -10,7 +10,8 @@ libvaluerank_a_SOURCES += \
 
 bin_PROGRAMS += valuerank-mockllm
 valuerank_mockllm_SOURCES = src/mockllm/main.c \
-	src/mockllm/mock_server.c src/mockllm/mock_server.h
+	src/mockllm/mock_server.c src/mockllm/mock_server.h \
+	src/mockllm/mock_routes.c src/mockllm/mock_server_internal.h
 valuerank_mockllm_LDADD = $(LDADD) $(MHD_LIBS)
 
 check_PROGRAMS += tests/unit/test_mockllm
