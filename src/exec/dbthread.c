@@ -418,18 +418,7 @@ static int64_t next_deadline(const DbShared *s, const Periodic *t)
 /* Wait on the condition variable until the monotonic time untilMs (mutex held). */
 static void wait_until(DbShared *s, int64_t untilMs)
 {
-	struct timespec ts;
-	int64_t ms = untilMs - time_mono_ms();
-	if (ms <= 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(&s->cond, &s->mu, &ts);
+	cond_wait_until_ms(&s->cond, &s->mu, untilMs);
 }
 
 static void *dbthread_main(void *pArg)
@@ -592,12 +581,8 @@ static void *checkpoint_main(void *pArg)
 
 int dbthread_start(DbShared *s)
 {
-	pthread_condattr_t attr;
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	cond_init_monotonic(&s->cond);
 	s->remaining = -1;
 	if (pthread_create(&s->thread, NULL, dbthread_main, s) != 0) {
 		log_event(LOG_ERROR, "cannot start the database thread", "error=\"%s\"", strerror(errno));

@@ -14,6 +14,7 @@ typedef struct ExecOptions {
 	int graceS;              /* --grace: seconds to finish in-flight work on SIGTERM */
 	int once;                /* --once: exit when no claimable work is left */
 	int verbose;             /* -v: debug logging */
+	int noPreconnect;        /* --no-preconnect: curl opens every connection itself, on the loop */
 	int64_t leaseMs;         /* --lease-ms: lease length */
 	int64_t backoffBaseMs;   /* --backoff-base-ms: first retry step */
 } ExecOptions;

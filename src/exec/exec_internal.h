@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "exec/exec.h"
 #include "exec/ratelimit.h"
@@ -55,6 +56,7 @@ typedef struct ProviderRt {
 	int inFlight;              /* probes started and not finished */
 	int nReady;                /* claimed, waiting for a slot or a token */
 	int nClaimAsked;           /* asked of the database thread, not yet answered */
+	int iConnAddr;             /* 1 + slot in Loop.aConnAddr of the address curl connects to for it; 0 unknown */
 	struct Probe *pReadyHead, *pReadyTail;
 	int64_t pausedUntilMs;     /* epoch ms: rate limited until then */
 	int rateLimitShown;        /* provider_status.rate_limited_until is set */
@@ -79,6 +81,7 @@ typedef struct Transfer {
 	Buf headers;
 	int tooBig;
 	int64_t startMono;
+	struct Loop *pLoop;
 	struct Probe *pProbe; /* XFER_PROBE */
 	ProviderRt *pProv;    /* XFER_HEALTH */
 } Transfer;
@@ -234,6 +237,18 @@ typedef struct DbShared {
 #define EASY_POOL_MAX 1024
 #define MEMO_SLOTS 1024
 
+/* How long a socket the preconnect thread opened waits to be taken, and its connect timeout. */
+#define PRECONNECT_TTL_MS 2000
+#define PRECONNECT_CONNECT_MS 5000
+
+/* A provider address and the sockets curl holds open to it (transfer.c). */
+#define CONN_ADDRS 255
+typedef struct ConnAddr {
+	struct sockaddr_storage sa;
+	socklen_t len;
+	int nOpen;
+} ConnAddr;
+
 /* One remembered response (direct-mapped by hash). */
 typedef struct MemoSlot {
 	int64_t runId;
@@ -254,8 +269,11 @@ struct Loop {
 	int walWatchFd;          /* inotify on the database's folder (walwatch.c); -1 without */
 	char zWalName[256];      /* the write-ahead log's file name, "<database>-wal" */
 	int64_t curlTimerDue;    /* monotonic ms when curl wants a timeout call; -1 none */
-	uint8_t *aFdState;       /* per socket fd: FD_* bits (transfer.c) */
+	uint16_t *aFdState;      /* per socket fd: FD_* bits and address slot (transfer.c) */
 	int nFdState;
+	ConnAddr aConnAddr[CONN_ADDRS];
+	int nConnAddr;
+	struct Preconnect *pPre;  /* the preconnect thread (preconnect.c); NULL: --no-preconnect */
 	CatalogRef *pCatRef;
 	ProviderRt **apProv;
 	int nProv;
@@ -374,6 +392,8 @@ void loop_after_socket(struct Loop *L);
 Transfer *loop_transfer_new(struct Loop *L, TransferKind kind);
 /* Add a prepared transfer (spec filled) to the multi handle; 0, or -1 (transfer freed). */
 int loop_transfer_start(struct Loop *L, Transfer *t, long timeoutMs);
+/* n requests to pr are about to start: have the preconnect thread open the connections they lack. */
+void loop_preconnect(struct Loop *L, ProviderRt *pr, int n);
 void loop_transfer_free(struct Loop *L, Transfer *t);
 /* Park a started probe until its provider's rate-limit pause ends. */
 void loop_park(struct Loop *L, Probe *p);

@@ -9,6 +9,7 @@ libvaluerank_a_SOURCES += \
 	src/exec/transfer.c \
 	src/exec/schedule.c \
 	src/exec/walwatch.c \
+	src/exec/preconnect.c src/exec/preconnect.h \
 	src/exec/loop.c
 
 sbin_PROGRAMS += valuerankd
@@ -20,6 +21,12 @@ tests_unit_test_exec_ratelimit_SOURCES = tests/unit/test_exec_ratelimit.c
 tests_unit_test_exec_ratelimit_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_exec_ratelimit_LDADD = $(TEST_LDADD)
 TESTS += tests/unit/test_exec_ratelimit
+
+check_PROGRAMS += tests/unit/test_exec_preconnect
+tests_unit_test_exec_preconnect_SOURCES = tests/unit/test_exec_preconnect.c
+tests_unit_test_exec_preconnect_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_exec_preconnect_LDADD = $(TEST_LDADD) -lpthread
+TESTS += tests/unit/test_exec_preconnect
 
 EXTRA_DIST += tests/integration/test_executor.py bench/bench_executor.py bench/README.md
 # the webhook deliverer (dashboard helper): valuerankd's main calls webhook_thread_start/stop

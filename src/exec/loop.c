@@ -1,5 +1,6 @@
 /* loop.c — valuerankd's event loop: catalogs and runs, claimed jobs in and results out, signals, start and shutdown (scheduling in schedule.c). */
 #include "exec/exec_internal.h"
+#include "exec/preconnect.h"
 #include "exec/webhook.h"
 #include "domain/expand.h"
 #include "lib/config.h"
@@ -564,6 +565,16 @@ static int loop_open(struct Loop *L, const ExecOptions *o)
 		models_free(pCat);
 		return -1;
 	}
+	/*
+	 * Connections for a burst of requests are opened beside the loop
+	 * (preconnect.c). Pooled sockets wait 2 s at most: servers keep an idle
+	 * connection far longer.
+	 */
+	if (!o->noPreconnect) {
+		L->pPre = preconnect_start(PRECONNECT_TTL_MS, PRECONNECT_CONNECT_MS);
+		if (!L->pPre)
+			log_event(LOG_WARN, "cannot start the preconnect thread; the loop opens every connection", NULL);
+	}
 	/* Another process's commit wakes the loop at once; without inotify the database thread polls. */
 	L->shared.walWatched = walwatch_open(L, L->config.zDatabase) == 0;
 	if (!L->shared.walWatched)
@@ -606,9 +617,17 @@ static void loop_close(struct Loop *L)
 	for (i = 0; i < MEMO_SLOTS; i++)
 		free(L->aMemo[i].zBody);
 	free(L->apEasy);
-	free(L->aFdState);
 	if (L->pMulti)
 		curl_multi_cleanup(L->pMulti);
+	free(L->aFdState);
+	if (L->pPre) {
+		PreconnectCounts c;
+		preconnect_counts(L->pPre, &c);
+		preconnect_stop(L->pPre);
+		log_event(LOG_INFO, "preconnect thread stopped", "asked=%lld opened=%lld taken=%lld expired=%lld failed=%lld",
+			  (long long)c.nAsked, (long long)c.nOpened, (long long)c.nTaken, (long long)c.nExpired,
+			  (long long)c.nFailed);
+	}
 	walwatch_close(L);
 	if (L->epollFd > 0)
 		close(L->epollFd);

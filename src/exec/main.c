@@ -18,6 +18,7 @@ static const char zUsage[] =
 	"  --lease-ms MS        job lease length (default 60000)\n"
 	"  --backoff-base-ms MS first retry delay step (default 1000)\n"
 	"  --once               exit when no work is left in active runs\n"
+	"  --no-preconnect      open every provider connection on the event loop (no helper thread)\n"
 	"  -v                   debug logging\n"
 	"Signals: SIGTERM/SIGINT stop gracefully, SIGHUP reloads models.json.\n";
 
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--once")) {
 			o.once = 1;
+		} else if (!strcmp(a, "--no-preconnect")) {
+			o.noPreconnect = 1;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			o.verbose = 1;
 		} else if (!strcmp(a, "--config") && zVal) {

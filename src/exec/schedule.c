@@ -71,6 +71,18 @@ void sched_dispatch(struct Loop *L)
 			p->pNext = NULL;
 			probe_advance(L, p);
 		}
+		if (pr->nReady >= 2) {
+			/* Connections for the requests about to start are opened while their bodies are built. */
+			int n = pr->nReady, slots = sched_provider_parallel(pr) - pr->inFlight;
+			int tokens = bucket_available(&pr->bucket, time_mono_ms());
+			if (n > slots)
+				n = slots;
+			if (n > L->maxInFlight - L->inFlight)
+				n = L->maxInFlight - L->inFlight;
+			if (n > tokens)
+				n = tokens;
+			loop_preconnect(L, pr, n);
+		}
 		while (pr->pReadyHead && L->inFlight < L->maxInFlight && pr->inFlight < sched_provider_parallel(pr) &&
 		       bucket_available(&pr->bucket, time_mono_ms()) >= 1) {
 			Probe *p = ready_pop(pr);

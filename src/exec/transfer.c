@@ -1,5 +1,6 @@
 /* transfer.c — the event loop's curl multi handle driven from epoll, HTTP exchanges on it, and its memory of recent cacheable responses. */
 #include "exec/exec_internal.h"
+#include "exec/preconnect.h"
 #include "lib/log.h"
 #include "lib/timeutil.h"
 #include "lib/util.h"
@@ -53,15 +54,25 @@ void loop_memo_put(struct Loop *L, int64_t runId, const char *zHash, const char 
  * connection stays in it, watched for input, and the next request's
  * CURL_POLL_IN costs nothing. Should a pooled connection become readable
  * (the server closed it), it is taken out of the set then. A new socket
- * starts with no state (CURLOPT_SOCKOPTFUNCTION), since the kernel removed a
- * closed descriptor of that number from the set when it was closed.
+ * starts with no state (CURLOPT_OPENSOCKETFUNCTION), since the kernel
+ * removed a closed descriptor of that number from the set when it was
+ * closed.
+ *
+ * The loop also counts the sockets curl holds per provider address
+ * (CURLOPT_OPENSOCKETFUNCTION and CURLOPT_CLOSESOCKETFUNCTION), so that
+ * sched_dispatch() can ask the preconnect thread (preconnect.c) for the
+ * connections a burst of requests is about to need, and hands curl a
+ * pooled, already connected socket when there is one.
  */
-#define FD_IN_SET 0x01   /* registered in the epoll set */
-#define FD_EV_IN 0x02    /* ... for input */
-#define FD_EV_OUT 0x04   /* ... for output */
-#define FD_CURL 0x08     /* curl is watching it (not a pooled, idle connection) */
+#define FD_IN_SET 0x01       /* registered in the epoll set */
+#define FD_EV_IN 0x02        /* ... for input */
+#define FD_EV_OUT 0x04       /* ... for output */
+#define FD_CURL 0x08         /* curl is watching it (not a pooled, idle connection) */
+#define FD_PRECONNECTED 0x10 /* from the preconnect pool: curl must not connect it again */
+#define FD_WATCH_BITS (FD_IN_SET | FD_EV_IN | FD_EV_OUT)
+#define FD_ADDR_SHIFT 8      /* bits 8-15: 1 + its slot in L->aConnAddr; 0 not counted */
 
-static uint8_t *fd_state(struct Loop *L, curl_socket_t fd)
+static uint16_t *fd_state(struct Loop *L, curl_socket_t fd)
 {
 	if (fd < 0)
 		return NULL;
@@ -69,8 +80,8 @@ static uint8_t *fd_state(struct Loop *L, curl_socket_t fd)
 		int n = L->nFdState ? L->nFdState : 256;
 		while (n <= fd)
 			n *= 2;
-		L->aFdState = xrealloc(L->aFdState, (size_t)n);
-		memset(L->aFdState + L->nFdState, 0, (size_t)(n - L->nFdState));
+		L->aFdState = xrealloc(L->aFdState, (size_t)n * sizeof(L->aFdState[0]));
+		memset(L->aFdState + L->nFdState, 0, (size_t)(n - L->nFdState) * sizeof(L->aFdState[0]));
 		L->nFdState = n;
 	}
 	return &L->aFdState[fd];
@@ -80,17 +91,17 @@ static int on_curl_socket(CURL *e, curl_socket_t fd, int what, void *pArg, void 
 {
 	struct Loop *L = pArg;
 	struct epoll_event ev;
-	uint8_t *pState = fd_state(L, fd), want;
+	uint16_t *pState = fd_state(L, fd), want;
 	(void)e;
 	(void)pSocketArg;
 	if (!pState)
 		return 0;
 	if (what == CURL_POLL_REMOVE) {
-		*pState &= (uint8_t)~FD_CURL;
+		*pState &= (uint16_t)~FD_CURL;
 		return 0;
 	}
-	want = (uint8_t)(FD_IN_SET | ((what & CURL_POLL_IN) ? FD_EV_IN : 0) | ((what & CURL_POLL_OUT) ? FD_EV_OUT : 0));
-	if ((*pState & (uint8_t)~FD_CURL) == want) {
+	want = (uint16_t)(FD_IN_SET | ((what & CURL_POLL_IN) ? FD_EV_IN : 0) | ((what & CURL_POLL_OUT) ? FD_EV_OUT : 0));
+	if ((*pState & FD_WATCH_BITS) == want) {
 		*pState |= FD_CURL;
 		return 0;
 	}
@@ -100,32 +111,116 @@ static int on_curl_socket(CURL *e, curl_socket_t fd, int what, void *pArg, void 
 	if (epoll_ctl(L->epollFd, (*pState & FD_IN_SET) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0 &&
 	    epoll_ctl(L->epollFd, (*pState & FD_IN_SET) ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) != 0) {
 		log_event(LOG_ERROR, "cannot watch a connection", "errno=%d", errno);
-		*pState = 0;
+		*pState &= (uint16_t)~(FD_WATCH_BITS | FD_CURL);
 		return 0;
 	}
-	*pState = (uint8_t)(want | FD_CURL);
+	*pState = (uint16_t)((*pState & ~(FD_WATCH_BITS | FD_CURL)) | want | FD_CURL);
 	return 0;
 }
 
-/* A socket curl just created: whatever state its number had belonged to a closed socket. */
+/* The slot of a provider address in L->aConnAddr, added when new; -1 when the table is full. */
+static int conn_addr_slot(struct Loop *L, const struct sockaddr *pAddr, socklen_t len)
+{
+	int i;
+	for (i = 0; i < L->nConnAddr; i++)
+		if (preconnect_same_addr((struct sockaddr *)&L->aConnAddr[i].sa, L->aConnAddr[i].len, pAddr, len))
+			return i;
+	if (L->nConnAddr == CONN_ADDRS || len > sizeof(L->aConnAddr[0].sa))
+		return -1;
+	memset(&L->aConnAddr[i], 0, sizeof(L->aConnAddr[i]));
+	memcpy(&L->aConnAddr[i].sa, pAddr, len);
+	L->aConnAddr[i].len = len;
+	return L->nConnAddr++;
+}
+
+/*
+ * curl wants a socket for a new connection of transfer pArg: a pooled,
+ * already connected one for this address when the preconnect thread has
+ * one, else a new socket. Either way it is counted against its address.
+ */
+static curl_socket_t on_curl_open_socket(void *pArg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	Transfer *t = pArg;
+	struct Loop *L = t->pLoop;
+	ProviderRt *pr = t->kind == XFER_PROBE ? t->pProbe->pProv : t->pProv;
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	uint16_t *pState;
+	int iAddr = -1, pre = 0;
+	if (purpose == CURLSOCKTYPE_IPCXN && a->socktype == SOCK_STREAM) {
+		iAddr = conn_addr_slot(L, &a->addr, a->addrlen);
+		if (pr)
+			pr->iConnAddr = iAddr + 1;
+		if (L->pPre && iAddr >= 0) {
+			fd = preconnect_take(L->pPre, &a->addr, a->addrlen);
+			pre = fd != CURL_SOCKET_BAD;
+		}
+	}
+	if (fd == CURL_SOCKET_BAD)
+		fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	pState = fd_state(L, fd);
+	if (!pState)
+		return fd;
+	*pState = (uint16_t)((pre ? FD_PRECONNECTED : 0) | (iAddr >= 0 ? (iAddr + 1) << FD_ADDR_SHIFT : 0));
+	if (iAddr >= 0)
+		L->aConnAddr[iAddr].nOpen++;
+	return fd;
+}
+
+/* curl is done with a socket it opened through on_curl_open_socket. */
+static int on_curl_close_socket(void *pArg, curl_socket_t fd)
+{
+	struct Loop *L = pArg;
+	uint16_t *pState = fd_state(L, fd);
+	if (pState) {
+		int iAddr = (*pState >> FD_ADDR_SHIFT) - 1;
+		if (iAddr >= 0 && iAddr < L->nConnAddr)
+			L->aConnAddr[iAddr].nOpen--;
+		*pState = 0;
+	}
+	return close(fd);
+}
+
+/* A socket taken from the preconnect pool is connected already: curl must not connect it. */
 static int on_curl_sockopt(void *pArg, curl_socket_t fd, curlsocktype purpose)
 {
-	uint8_t *pState = fd_state(pArg, fd);
+	uint16_t *pState = fd_state(pArg, fd);
 	(void)purpose;
-	if (pState)
-		*pState = 0;
+	if (pState && (*pState & FD_PRECONNECTED)) {
+		*pState &= (uint16_t)~FD_PRECONNECTED;
+		return CURL_SOCKOPT_ALREADY_CONNECTED;
+	}
 	return CURL_SOCKOPT_OK;
 }
 
 /* An event on a socket curl is not watching (an idle pooled connection): stop watching it. 1 if so. */
 static int unwatched_event(struct Loop *L, int fd)
 {
-	uint8_t *pState = fd_state(L, fd);
+	uint16_t *pState = fd_state(L, fd);
 	if (!pState || (*pState & FD_CURL))
 		return 0;
 	epoll_ctl(L->epollFd, EPOLL_CTL_DEL, fd, NULL);
-	*pState = 0;
+	*pState &= (uint16_t)~FD_WATCH_BITS;
 	return 1;
+}
+
+/*
+ * Before a burst of n more requests to provider pr starts, ask the
+ * preconnect thread for the connections its address lacks. Small shortfalls
+ * are left to curl: a handful of connects in the loop costs less than
+ * waking the thread.
+ */
+#define PRECONNECT_MIN 8
+
+void loop_preconnect(struct Loop *L, ProviderRt *pr, int n)
+{
+	ConnAddr *ca;
+	int lack;
+	if (!L->pPre || pr->iConnAddr <= 0 || pr->iConnAddr > L->nConnAddr || n < PRECONNECT_MIN)
+		return;
+	ca = &L->aConnAddr[pr->iConnAddr - 1];
+	lack = pr->inFlight + n - ca->nOpen;
+	if (lack >= PRECONNECT_MIN)
+		preconnect_want(L->pPre, (struct sockaddr *)&ca->sa, ca->len, lack);
 }
 
 static int on_curl_timer(CURLM *pMulti, long timeoutMs, void *pArg)
@@ -258,7 +353,7 @@ static size_t on_header(char *pData, size_t size, size_t n, void *pArg)
 Transfer *loop_transfer_new(struct Loop *L, TransferKind kind)
 {
 	Transfer *t = xcalloc(1, sizeof(*t));
-	(void)L;
+	t->pLoop = L;
 	t->kind = kind;
 	/* Room for a typical answer and its headers without regrowing. */
 	buf_reserve(&t->body, 4096);
@@ -280,6 +375,9 @@ static CURL *easy_new(struct Loop *L)
 		return NULL;
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_curl_open_socket);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_curl_close_socket);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, L);
 	curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_curl_sockopt);
 	curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -313,6 +411,7 @@ int loop_transfer_start(struct Loop *L, Transfer *t, long timeoutMs)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeoutMs > 0 ? timeoutMs : 300000L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeoutMs > 0 && timeoutMs < 30000 ? timeoutMs : 30000L);
 	t->startMono = time_mono_ms();
@@ -336,6 +435,7 @@ void loop_transfer_free(struct Loop *L, Transfer *t)
 			curl_easy_setopt(t->pEasy, CURLOPT_WRITEDATA, NULL);
 			curl_easy_setopt(t->pEasy, CURLOPT_HEADERDATA, NULL);
 			curl_easy_setopt(t->pEasy, CURLOPT_PRIVATE, NULL);
+			curl_easy_setopt(t->pEasy, CURLOPT_OPENSOCKETDATA, NULL);
 			L->apEasy[L->nEasy++] = t->pEasy;
 		} else {
 			curl_easy_cleanup(t->pEasy);

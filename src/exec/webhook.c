@@ -123,19 +123,11 @@ int webhook_deliver_due(Db *db, int64_t nowMs, int64_t backoffBaseMs)
 /* Wait up to ms milliseconds or until stop is asked; returns 1 when stopping. */
 static int wait_or_stop(int64_t ms)
 {
-	struct timespec ts;
+	int64_t until = time_mono_ms() + ms;
 	int stop;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&deliverer.mutex);
-	while (!deliverer.stop)
-		if (pthread_cond_timedwait(&deliverer.cond, &deliverer.mutex, &ts) == ETIMEDOUT)
-			break;
+	while (!deliverer.stop && time_mono_ms() < until)
+		cond_wait_until_ms(&deliverer.cond, &deliverer.mutex, until);
 	stop = deliverer.stop;
 	pthread_mutex_unlock(&deliverer.mutex);
 	return stop;
@@ -177,6 +169,9 @@ int webhook_thread_start(const char *zDbPath)
 	}
 	pthread_mutex_lock(&deliverer.mutex);
 	deliverer.stop = 0;
+	/* Timed waits on the monotonic clock: a change of the wall clock does not stretch a poll. */
+	pthread_cond_destroy(&deliverer.cond);
+	cond_init_monotonic(&deliverer.cond);
 	if (pthread_create(&deliverer.thread, NULL, deliverer_main, db) != 0) {
 		pthread_mutex_unlock(&deliverer.mutex);
 		db_close(db);

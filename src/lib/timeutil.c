@@ -1,4 +1,4 @@
-/* timeutil.c — UTC time formatting and parsing, monotonic clock. */
+/* timeutil.c — UTC time formatting and parsing, monotonic clock, timed waits on it. */
 #include "lib/timeutil.h"
 
 #include <stdio.h>
@@ -49,4 +49,29 @@ int64_t time_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cond_init_monotonic(pthread_cond_t *pCond)
+{
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(pCond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+void cond_wait_until_ms(pthread_cond_t *pCond, pthread_mutex_t *pMutex, int64_t untilMs)
+{
+	struct timespec ts;
+	int64_t ms = untilMs - time_mono_ms();
+	if (ms <= 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(pCond, pMutex, &ts);
 }

@@ -2,6 +2,7 @@
 #ifndef VR_TIMEUTIL_H
 #define VR_TIMEUTIL_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -17,5 +18,9 @@ int time_parse_iso(const char *z, time_t *pOut);
 int64_t time_mono_ms(void);
 /* Milliseconds since the epoch on the real-time clock. */
 int64_t time_now_ms(void);
+/* Initialise a condition variable whose timed waits use the monotonic clock. */
+void cond_init_monotonic(pthread_cond_t *pCond);
+/* Wait on a cond_init_monotonic() condition until signalled or time_mono_ms() reaches untilMs (mutex held). */
+void cond_wait_until_ms(pthread_cond_t *pCond, pthread_mutex_t *pMutex, int64_t untilMs);
 
 #endif

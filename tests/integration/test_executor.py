@@ -272,6 +272,50 @@ class TestConnections(ExecutorTestCase):
         self.assert_clean_logs()
 
 
+def preconnect_counts(stack, name):
+    """The counts of a stopped daemon's "preconnect thread stopped" line, or None without one."""
+    for line in stack.log(name).splitlines():
+        if 'msg="preconnect thread stopped"' in line:
+            return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line.split("msg=", 1)[1])}
+    return None
+
+
+class TestPreconnect(ExecutorTestCase):
+    mock_extra = ("--latency-ms", "20")
+
+    def test_a_burst_starts_on_connections_opened_ahead(self):
+        """A run's first 64 requests need 64 connections: the preconnect thread opens those the
+        start-up health checks did not, the loop hands every one to curl, and nothing fails. With
+        --no-preconnect the same run is done with every connection opened by curl on the loop."""
+        s = self.stack
+        patch_models(s, max_parallel=64, requests_per_minute=600000)
+        def_id = make_definition(s, 300)
+        run1 = start_run(s, def_id, "mock:mock-a", "--cache", "off")
+        p = self.daemon("daemon", "--max-in-flight", "64")
+        wait_run_done(s, run1, timeout=60)
+        self.assert_exactly_once(run1)
+        os.killpg(p.pid, signal.SIGTERM)
+        self.assertEqual(p.wait(timeout=30), 0)
+        c = preconnect_counts(s, "daemon")
+        self.assertIsNotNone(c, s.log("daemon")[-2000:])
+        # The health checks of the mock's three providers opened up to three connections first.
+        self.assertGreaterEqual(c["asked"], 61)
+        self.assertLessEqual(c["asked"], 64)
+        self.assertEqual((c["opened"], c["taken"], c["expired"], c["failed"]),
+                         (c["asked"], c["asked"], 0, 0))
+        self.assertEqual(s.query("SELECT count(*) AS n FROM job_attempts WHERE error_class IS NOT NULL")[0]["n"], 0)
+
+        run2 = start_run(s, def_id, "mock:mock-a", "--cache", "off")
+        p = self.daemon("daemon2", "--max-in-flight", "64", "--no-preconnect")
+        wait_run_done(s, run2, timeout=60)
+        self.assert_exactly_once(run2)
+        os.killpg(p.pid, signal.SIGTERM)
+        self.assertEqual(p.wait(timeout=30), 0)
+        self.assertIsNone(preconnect_counts(s, "daemon2"))
+        self.assertIn('msg="valuerankd stopped" done=300', s.log("daemon2"))
+        self.assert_clean_logs()
+
+
 class TestWatchForWork(ExecutorTestCase):
     mock_extra = ("--latency-ms", "20")
 
