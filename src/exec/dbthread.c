@@ -302,6 +302,13 @@ typedef struct Periodic {
 #define WATCH_RELOOK_MS 2
 #define WATCH_SAFETY_MS 500
 
+/* The backoff of a job whose lease expired: a retry after a network error (probe.c outcome_set_error). */
+static int64_t expired_retry_delay(void *pArg, int64_t attempts)
+{
+	DbShared *s = pArg;
+	return backoff_delay_ms((int)attempts, s->backoffBaseMs, BACKOFF_CAP_MS, 0, prng_unit(&s->rng));
+}
+
 static void heartbeat(DbShared *s)
 {
 	int64_t inFlight, nDone, nFailed;
@@ -333,7 +340,7 @@ static void run_periodic(DbShared *s, Periodic *t, int64_t now)
 	}
 	if (now >= t->requeue) {
 		int n = 0;
-		if (store_jobs_requeue_expired(s->db, time_now_ms(), &n) != DB_OK)
+		if (store_jobs_requeue_expired(s->db, time_now_ms(), expired_retry_delay, s, &n) != DB_OK)
 			log_event(LOG_WARN, "cannot take back expired leases", "error=\"%s\"", db_errmsg(s->db));
 		else if (n > 0)
 			log_event(LOG_INFO, "took back jobs whose lease expired", "count=%d", n);

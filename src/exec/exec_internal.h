@@ -230,6 +230,7 @@ typedef struct DbShared {
 	int64_t nEmptyClaims;      /* asks that found no job */
 	int64_t nDeferredRetry, nDeferredFailed; /* deferred answers that did not parse (counted done by the loop) */
 	uint64_t rng;              /* the database thread's own, for their backoff */
+	int64_t backoffBaseMs;     /* --backoff-base-ms, for jobs whose lease expired */
 } DbShared;
 
 /* The event loop's state (loop.c; transfers and the response memo in transfer.c). */

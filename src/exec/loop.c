@@ -587,6 +587,7 @@ static int loop_open(struct Loop *L, const ExecOptions *o)
 	gethostname(L->shared.zHost, sizeof(L->shared.zHost) - 1);
 	time_iso_now(L->shared.zStartedAt);
 	L->shared.leaseMs = o->leaseMs;
+	L->shared.backoffBaseMs = o->backoffBaseMs;
 	L->shared.once = o->once;
 	L->shared.pMulti = L->pMulti;
 	L->remaining = -1;

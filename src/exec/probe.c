@@ -75,9 +75,8 @@ void outcome_set_error(PendingOutcome *o, ErrClass err, int64_t maxAttempts, int
 		o->zMessage = xstrdup(err_class_name(err));
 	}
 	if (retry) {
-		double u = (double)(prng_splitmix64(pRng) >> 11) / 9007199254740992.0;
 		o->notBeforeMs = time_now_ms() + backoff_delay_ms((int)o->attempt, backoffBaseMs, BACKOFF_CAP_MS,
-								  retryAfterMs, u);
+								  retryAfterMs, prng_unit(pRng));
 	}
 	log_job_attempt(o, retry ? "retry" : "failed");
 }

@@ -141,6 +141,11 @@ uint64_t prng_splitmix64(uint64_t *pState)
 	return z ^ (z >> 31);
 }
 
+double prng_unit(uint64_t *pState)
+{
+	return (double)(prng_splitmix64(pState) >> 11) * (1.0 / 9007199254740992.0);
+}
+
 uint64_t hash_fnv1a(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *s = p;

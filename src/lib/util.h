@@ -37,6 +37,8 @@ int random_hex(char *zOut, size_t nBytes);
 
 /* Seeded deterministic pseudo-random generator (splitmix64), for expansion and sampling. */
 uint64_t prng_splitmix64(uint64_t *pState);
+/* The next prng_splitmix64() draw as a double in [0, 1), from its top 53 bits. */
+double prng_unit(uint64_t *pState);
 /* What each prng_splitmix64() call adds to the state (for threads that share one by atomic adds). */
 #define SPLITMIX_GAMMA 0x9e3779b97f4a7c15ULL
 /* 64-bit FNV-1a hash of n bytes, continuing from h (start with PRNG_FNV_OFFSET). */

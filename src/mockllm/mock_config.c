@@ -231,7 +231,7 @@ const char *mock_fault_name(MockFault f)
 
 double mock_uniform(uint64_t *pState)
 {
-	return (double)(prng_splitmix64(pState) >> 11) * (1.0 / 9007199254740992.0);
+	return prng_unit(pState);
 }
 
 int64_t mock_latency_draw(const MockFaultConfig *p, uint64_t *pState)

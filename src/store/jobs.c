@@ -70,7 +70,7 @@ static const char zAttemptExpired[] =
 	" VALUES(?1, ?2, ?3, " NOW_ISO ", 'network',"
 	" 'lease expired: the executor holding this job stopped before it finished', ?4)";
 static const char zJobRequeueExpired[] =
-	"UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_ms = NULL,"
+	"UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_ms = NULL, not_before_ms = ?3,"
 	" last_error = 'lease expired: the executor holding this job stopped', last_error_class = 'network'"
 	" WHERE id = ?1 AND state = 'leased' AND lease_expires_ms < ?2";
 static const char zJobFailExpired[] =
@@ -257,7 +257,8 @@ static DbRc cancel_if_run_cancelled(Db *db, int64_t jobId, int64_t runId)
 	return rc;
 }
 
-DbRc store_jobs_requeue_expired(Db *db, int64_t nowMs, int *pnRequeued)
+DbRc store_jobs_requeue_expired(Db *db, int64_t nowMs, int64_t (*xDelay)(void *pArg, int64_t attempts), void *pArg,
+				int *pnRequeued)
 {
 	json_t *pRows = NULL, *pRow;
 	size_t i;
@@ -286,7 +287,13 @@ DbRc store_jobs_requeue_expired(Db *db, int64_t nowMs, int *pnRequeued)
 			if (db_changes(db) > 0 && (rc = run_count(db, zRunCountFailed, runId)) != DB_OK)
 				goto out;
 		} else {
-			if ((rc = db_exec(db, zJobRequeueExpired, "ii", jobId, nowMs)) != DB_OK)
+			/*
+			 * Back off as after any network error: the jobs of an executor
+			 * that keeps dying are not all claimed again first, by the next
+			 * one to die, until their attempts run out.
+			 */
+			if ((rc = db_exec(db, zJobRequeueExpired, "iii", jobId, nowMs, nowMs + xDelay(pArg, attempts))) !=
+			    DB_OK)
 				goto out;
 			if ((rc = cancel_if_run_cancelled(db, jobId, runId)) != DB_OK)
 				goto out;

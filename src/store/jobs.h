@@ -45,12 +45,14 @@ DbRc store_jobs_extend_leases(Db *db, const char *zOwner, int64_t expiresMs);
 
 /*
  * Take back jobs whose lease expired before nowMs (their holder died): each
- * gets a job_attempts row saying so; it becomes queued again, or failed
- * (class network) when it has no attempts left, with run counters and status
- * updated. Runs in its own transaction. Stores the number of jobs taken back
- * in *pnRequeued. Returns DB_OK or an error.
+ * gets a job_attempts row saying so; it becomes queued again, not before
+ * nowMs + xDelay(pArg, attempts) (the retry backoff of a network error), or
+ * failed (class network) when it has no attempts left, with run counters
+ * and status updated. Runs in its own transaction. Stores the number of
+ * jobs taken back in *pnRequeued. Returns DB_OK or an error.
  */
-DbRc store_jobs_requeue_expired(Db *db, int64_t nowMs, int *pnRequeued);
+DbRc store_jobs_requeue_expired(Db *db, int64_t nowMs, int64_t (*xDelay)(void *pArg, int64_t attempts), void *pArg,
+				int *pnRequeued);
 
 /*
  * SQLite's data_version for this connection: it changes whenever another

@@ -80,6 +80,30 @@ START_TEST(test_random_hex_is_random)
 }
 END_TEST
 
+/* prng_unit: the same seed gives the same draws, all in [0, 1), spread over the interval. */
+START_TEST(test_prng_unit_is_uniform_in_unit_interval)
+{
+	uint64_t a = 42, b = 42, zero = 0;
+	double sum = 0, lo = 1, hi = 0;
+	int i, aBin[10] = {0};
+	for (i = 0; i < 100000; i++) {
+		double u = prng_unit(&a);
+		ck_assert(u >= 0.0 && u < 1.0);
+		ck_assert(u == prng_unit(&b));
+		sum += u;
+		lo = u < lo ? u : lo;
+		hi = u > hi ? u : hi;
+		aBin[(int)(u * 10)]++;
+	}
+	ck_assert(sum / 100000 > 0.49 && sum / 100000 < 0.51);
+	ck_assert(lo < 0.001 && hi > 0.999);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_gt(aBin[i], 9500);
+	/* The draw is the generator's top 53 bits. */
+	ck_assert(prng_unit(&zero) == (double)(prng_splitmix64(&(uint64_t){0}) >> 11) / 9007199254740992.0);
+}
+END_TEST
+
 /* buf_json_string writes what json_dumps writes, and refuses what jansson refuses. */
 START_TEST(test_json_string_matches_jansson)
 {
@@ -273,6 +297,7 @@ int main(void)
 	tcase_add_test(tc, test_parse_int64);
 	tcase_add_test(tc, test_time_iso_roundtrip);
 	tcase_add_test(tc, test_random_hex_is_random);
+	tcase_add_test(tc, test_prng_unit_is_uniform_in_unit_interval);
 	tcase_add_test(tc, test_log_hold_and_flush);
 	tcase_add_test(tc, test_log_redact_secrets);
 	tcase_add_test(tc, test_log_redact_while_secrets_change);

@@ -334,6 +334,57 @@ START_TEST(test_claimable_reads_what_a_claim_would_find)
 }
 END_TEST
 
+/* The delay the executor would draw: attempts x 1000 ms, recording what it was asked. */
+static int64_t fixed_delay(void *pArg, int64_t attempts)
+{
+	int64_t *pLastAttempts = pArg;
+	*pLastAttempts = attempts;
+	return attempts * 1000;
+}
+
+/* A dead executor's jobs come back after their lease, backed off like a network error, and fail on the last attempt. */
+START_TEST(test_expired_leases_back_off_then_fail)
+{
+	Db *db = fresh_db();
+	int64_t tenant = store_tenant_ensure(db, "t", "t");
+	int64_t def = fixture_definition(db, tenant, "d", 1);
+	int64_t run = fixture_run(db, tenant, def, 1, "expire"), asked = 0, first;
+	json_t *pJobs;
+	int n = -1;
+	ck_assert_int_gt(run, 0);
+	/* 2 jobs (1 scenario x 2 models), leased until 61000. */
+	pJobs = store_jobs_claim(db, "dead/1", "mock", 1000, 60000, 100);
+	ck_assert_int_eq((int)json_array_size(pJobs), 2);
+	first = json_integer_value(json_object_get(json_array_get(pJobs, 0), "id"));
+	json_decref(pJobs);
+	ck_assert_int_eq(db_exec(db, "UPDATE jobs SET max_attempts = 2 WHERE id = ?1", "i", first), DB_OK);
+	/* Not yet expired. */
+	ck_assert_int_eq(store_jobs_requeue_expired(db, 61000, fixed_delay, &asked, &n), DB_OK);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(store_jobs_requeue_expired(db, 61001, fixed_delay, &asked, &n), DB_OK);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq((int)asked, 1);
+	ck_assert_int_eq((int)db_query_int(db, 0, "SELECT count(*) FROM jobs WHERE state = 'queued' AND lease_owner IS NULL"
+					    " AND not_before_ms = 62001 AND last_error_class = 'network'", ""), 2);
+	ck_assert_int_eq((int)db_query_int(db, 0, "SELECT count(*) FROM job_attempts WHERE worker_id = 'dead/1'"
+					    " AND message LIKE 'lease expired%' AND error_class = 'network'", ""), 2);
+	/* Not claimable before the backoff has passed. */
+	ck_assert_int_eq(store_jobs_claimable(db, "mock", 62000), 0);
+	pJobs = store_jobs_claim(db, "dead/2", "mock", 62001, 60000, 100);
+	ck_assert_int_eq((int)json_array_size(pJobs), 2);
+	json_decref(pJobs);
+	/* The second expiry is the last attempt of the first job: it fails; the other backs off 2 s. */
+	ck_assert_int_eq(store_jobs_requeue_expired(db, 122002, fixed_delay, &asked, &n), DB_OK);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq((int)asked, 2);
+	ck_assert_int_eq((int)db_query_int(db, 0, "SELECT state = 'failed' FROM jobs WHERE id = ?1", "i", first), 1);
+	ck_assert_int_eq((int)db_query_int(db, 0, "SELECT not_before_ms FROM jobs WHERE id <> ?1 AND run_id = ?2", "ii",
+					   first, run), 124002);
+	ck_assert_int_eq((int)db_query_int(db, 0, "SELECT failed_jobs FROM runs WHERE id = ?1", "i", run), 1);
+	drop_db(db);
+}
+END_TEST
+
 /* Another connection holding the write lock for a while, then committing. */
 typedef struct LockHolder {
 	Db *db;
@@ -391,6 +442,7 @@ int main(void)
 	tcase_add_test(tc, test_executor_tuning_keeps_checks_elsewhere);
 	tcase_add_test(tc, test_data_version_sees_other_commits);
 	tcase_add_test(tc, test_claimable_reads_what_a_claim_would_find);
+	tcase_add_test(tc, test_expired_leases_back_off_then_fail);
 	tcase_add_test(tc, test_claims_skip_paused_runs_oldest_run_first);
 	tcase_add_test(tc, test_writer_waits_for_a_held_lock);
 	suite_add_tcase(s, tc);
