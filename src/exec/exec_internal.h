@@ -57,6 +57,7 @@ typedef struct ProviderRt {
 	int nReady;                /* claimed, waiting for a slot or a token */
 	int nClaimAsked;           /* asked of the database thread, not yet answered */
 	int iConnAddr;             /* 1 + slot in Loop.aConnAddr of the address curl connects to for it; 0 unknown */
+	int multiplexed;           /* its last answer came over HTTP/2 or 3: requests share connections */
 	struct Probe *pReadyHead, *pReadyTail;
 	int64_t pausedUntilMs;     /* epoch ms: rate limited until then */
 	int rateLimitShown;        /* provider_status.rate_limited_until is set */

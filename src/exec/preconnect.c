@@ -61,6 +61,14 @@ int preconnect_same_addr(const struct sockaddr *a, socklen_t aLen, const struct 
 	return 0;
 }
 
+int preconnect_shortfall(int nInFlight, int nStarting, int nOpen, int multiplexed)
+{
+	int lack = nInFlight + nStarting - nOpen;
+	if (multiplexed || nStarting < PRECONNECT_MIN_BURST || lack < PRECONNECT_MIN_BURST)
+		return 0;
+	return lack;
+}
+
 static int addr_usable(const struct sockaddr *a, socklen_t len)
 {
 	return (a->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) ||

@@ -47,6 +47,18 @@ int preconnect_take(Preconnect *p, const struct sockaddr *pAddr, socklen_t addrL
 int preconnect_pending(Preconnect *p, const struct sockaddr *pAddr, socklen_t addrLen);
 void preconnect_counts(Preconnect *p, PreconnectCounts *pOut);
 
+/* Bursts smaller than this are left to curl: a handful of connects costs less than waking the thread. */
+#define PRECONNECT_MIN_BURST 8
+
+/*
+ * How many connections to ask for before nStarting requests start, when
+ * nInFlight are under way and nOpen connections are open to the address:
+ * the shortfall, or 0 when it is under PRECONNECT_MIN_BURST or the provider
+ * multiplexes requests over shared connections (HTTP/2 or 3: curl would
+ * leave the opened ones unused).
+ */
+int preconnect_shortfall(int nInFlight, int nStarting, int nOpen, int multiplexed);
+
 /* 1 when a and b are the same IPv4/IPv6 address and port. */
 int preconnect_same_addr(const struct sockaddr *a, socklen_t aLen, const struct sockaddr *b, socklen_t bLen);
 

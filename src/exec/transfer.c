@@ -203,23 +203,16 @@ static int unwatched_event(struct Loop *L, int fd)
 	return 1;
 }
 
-/*
- * Before a burst of n more requests to provider pr starts, ask the
- * preconnect thread for the connections its address lacks. Small shortfalls
- * are left to curl: a handful of connects in the loop costs less than
- * waking the thread.
- */
-#define PRECONNECT_MIN 8
-
+/* Before a burst of n more requests to provider pr starts, ask the preconnect thread for the connections its address lacks. */
 void loop_preconnect(struct Loop *L, ProviderRt *pr, int n)
 {
 	ConnAddr *ca;
 	int lack;
-	if (!L->pPre || pr->iConnAddr <= 0 || pr->iConnAddr > L->nConnAddr || n < PRECONNECT_MIN)
+	if (!L->pPre || pr->iConnAddr <= 0 || pr->iConnAddr > L->nConnAddr)
 		return;
 	ca = &L->aConnAddr[pr->iConnAddr - 1];
-	lack = pr->inFlight + n - ca->nOpen;
-	if (lack >= PRECONNECT_MIN)
+	lack = preconnect_shortfall(pr->inFlight, n, ca->nOpen, pr->multiplexed);
+	if (lack > 0)
 		preconnect_want(L->pPre, (struct sockaddr *)&ca->sa, ca->len, lack);
 }
 

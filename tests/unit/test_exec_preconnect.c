@@ -225,6 +225,24 @@ START_TEST(test_addresses_compare_by_family_address_and_port)
 }
 END_TEST
 
+/* What the loop asks for before a burst: the shortfall, not for small bursts, never over HTTP/2. */
+START_TEST(test_shortfall_before_a_burst)
+{
+	/* A run starts: 256 requests, 3 connections open (the health checks). */
+	ck_assert_int_eq(preconnect_shortfall(0, 256, 3, 0), 253);
+	/* Running: the next requests go out on connections already open. */
+	ck_assert_int_eq(preconnect_shortfall(250, 6, 256, 0), 0);
+	/* A small burst, or a small shortfall, is left to curl. */
+	ck_assert_int_eq(preconnect_shortfall(0, PRECONNECT_MIN_BURST - 1, 0, 0), 0);
+	ck_assert_int_eq(preconnect_shortfall(100, 50, 150 - PRECONNECT_MIN_BURST + 1, 0), 0);
+	ck_assert_int_eq(preconnect_shortfall(100, 50, 150 - PRECONNECT_MIN_BURST, 0), PRECONNECT_MIN_BURST);
+	/* Connections the provider closed while idle are opened again. */
+	ck_assert_int_eq(preconnect_shortfall(0, 64, 0, 0), 64);
+	/* Over HTTP/2 curl multiplexes: nothing is opened ahead. */
+	ck_assert_int_eq(preconnect_shortfall(0, 256, 1, 1), 0);
+}
+END_TEST
+
 static Suite *preconnect_suite(void)
 {
 	Suite *s = suite_create("exec_preconnect");
@@ -238,6 +256,7 @@ static Suite *preconnect_suite(void)
 	tcase_add_test(tc, test_refused_connections_count_as_failed);
 	tcase_add_test(tc, test_stop_closes_pooled_sockets);
 	tcase_add_test(tc, test_addresses_compare_by_family_address_and_port);
+	tcase_add_test(tc, test_shortfall_before_a_burst);
 	suite_add_tcase(s, tc);
 	return s;
 }
