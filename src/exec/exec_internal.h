@@ -84,7 +84,7 @@ typedef struct Transfer {
 	int64_t startMono;
 	struct Loop *pLoop;
 	struct Probe *pProbe; /* XFER_PROBE */
-	ProviderRt *pProv;    /* XFER_HEALTH */
+	ProviderRt *pProv;    /* the provider asked (either kind) */
 } Transfer;
 
 /* A claimed job and the conversation under way. */

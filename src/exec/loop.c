@@ -396,10 +396,9 @@ static int read_transfers(struct Loop *L)
 		nDone++;
 		if (cc == CURLE_OK) {
 			/* Over HTTP/2 curl shares connections between requests: opening them ahead would be waste. */
-			ProviderRt *pr = t->kind == XFER_HEALTH ? t->pProv : t->pProbe->pProv;
 			long version = 0;
 			curl_easy_getinfo(pMsg->easy_handle, CURLINFO_HTTP_VERSION, &version);
-			pr->multiplexed = version == CURL_HTTP_VERSION_2_0 || version == CURL_HTTP_VERSION_3;
+			t->pProv->multiplexed = version == CURL_HTTP_VERSION_2_0 || version == CURL_HTTP_VERSION_3;
 		}
 		if (t->kind == XFER_HEALTH) {
 			t->pProv->pHealthXfer = NULL;

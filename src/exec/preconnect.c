@@ -304,32 +304,25 @@ static int still_fresh(int fd)
 
 int preconnect_take(Preconnect *p, const struct sockaddr *pAddr, socklen_t addrLen)
 {
-	int fd = -1;
-	while (fd < 0) {
-		int i, iAddr;
-		pthread_mutex_lock(&p->mu);
-		pool_expire(p, time_mono_ms());
-		iAddr = addr_slot(p, pAddr, addrLen, 0);
-		if (iAddr < 0 || p->aAddr[iAddr].nPooled == 0) {
-			pthread_mutex_unlock(&p->mu);
-			return -1;
-		}
-		for (i = 0; i < p->nPool && p->aPool[i].iAddr != iAddr; i++) {
+	int fd = -1, iAddr;
+	pthread_mutex_lock(&p->mu);
+	pool_expire(p, time_mono_ms());
+	iAddr = addr_slot(p, pAddr, addrLen, 0);
+	while (fd < 0 && iAddr >= 0 && p->aAddr[iAddr].nPooled > 0) {
+		int i;
+		for (i = 0; p->aPool[i].iAddr != iAddr; i++) {
 		}
 		fd = p->aPool[i].fd;
 		pool_remove(p, i);
-		pthread_mutex_unlock(&p->mu);
-		if (!still_fresh(fd)) {
+		if (still_fresh(fd)) {
+			p->counts.nTaken++;
+		} else {
 			/* The server closed it (or wrote to it) while it waited. */
 			close(fd);
 			fd = -1;
-			pthread_mutex_lock(&p->mu);
 			p->counts.nExpired++;
-			pthread_mutex_unlock(&p->mu);
 		}
 	}
-	pthread_mutex_lock(&p->mu);
-	p->counts.nTaken++;
 	pthread_mutex_unlock(&p->mu);
 	return fd;
 }

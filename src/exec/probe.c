@@ -370,6 +370,7 @@ void probe_advance(struct Loop *L, Probe *p)
 		if (!p->pRun->cacheOn)
 			p->zHash[0] = 0;
 		t->pProbe = p;
+		t->pProv = p->pProv;
 		p->pXfer = t;
 		bucket_take_forced(&p->pProv->bucket, time_mono_ms());
 		if (loop_transfer_start(L, t, (long)p->pProvConf->requestTimeoutS * 1000L) != 0) {

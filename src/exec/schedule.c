@@ -1,5 +1,6 @@
 /* schedule.c — which claimed job starts when: ready queues, dispatch within the limits, asking for claims, how long the loop may sleep. */
 #include "exec/exec_internal.h"
+#include "exec/preconnect.h"
 #include "lib/timeutil.h"
 
 void sched_ready_push(ProviderRt *pr, Probe *p)
@@ -71,17 +72,17 @@ void sched_dispatch(struct Loop *L)
 			p->pNext = NULL;
 			probe_advance(L, p);
 		}
-		if (pr->nReady >= 2) {
-			/* Connections for the requests about to start are opened while their bodies are built. */
+		{
+			/* A burst's connections are opened beside the loop while the requests are built. */
 			int n = pr->nReady, slots = sched_provider_parallel(pr) - pr->inFlight;
-			int tokens = bucket_available(&pr->bucket, time_mono_ms());
 			if (n > slots)
 				n = slots;
 			if (n > L->maxInFlight - L->inFlight)
 				n = L->maxInFlight - L->inFlight;
-			if (n > tokens)
-				n = tokens;
-			loop_preconnect(L, pr, n);
+			if (n >= PRECONNECT_MIN_BURST) {
+				int tokens = bucket_available(&pr->bucket, time_mono_ms());
+				loop_preconnect(L, pr, n < tokens ? n : tokens);
+			}
 		}
 		while (pr->pReadyHead && L->inFlight < L->maxInFlight && pr->inFlight < sched_provider_parallel(pr) &&
 		       bucket_available(&pr->bucket, time_mono_ms()) >= 1) {

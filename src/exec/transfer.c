@@ -142,14 +142,12 @@ static curl_socket_t on_curl_open_socket(void *pArg, curlsocktype purpose, struc
 {
 	Transfer *t = pArg;
 	struct Loop *L = t->pLoop;
-	ProviderRt *pr = t->kind == XFER_PROBE ? t->pProbe->pProv : t->pProv;
 	curl_socket_t fd = CURL_SOCKET_BAD;
 	uint16_t *pState;
 	int iAddr = -1, pre = 0;
 	if (purpose == CURLSOCKTYPE_IPCXN && a->socktype == SOCK_STREAM) {
 		iAddr = conn_addr_slot(L, &a->addr, a->addrlen);
-		if (pr)
-			pr->iConnAddr = iAddr + 1;
+		t->pProv->iConnAddr = iAddr + 1;
 		if (L->pPre && iAddr >= 0) {
 			fd = preconnect_take(L->pPre, &a->addr, a->addrlen);
 			pre = fd != CURL_SOCKET_BAD;
